@@ -1,0 +1,83 @@
+/**
+ * The API contract between the window and the main side: types only.
+ *
+ * The same `GuestperfApi` is served three ways: Electron IPC (the preload
+ * exposes it as `window.guestperf`), the web host (a WebSocket, see "Wire
+ * format" below) and tests (handlers called directly). The renderer imports
+ * this file and nothing else from main/, and only its types.
+ */
+
+export type JobId = number;
+
+/** Methods the window calls. Every argument is validated on the main side. */
+export interface ApiMethods {
+  /** Which shell serves the window, and what it can open. */
+  info(): Promise<HostInfo>;
+  /** Desktop only: shows the native Open dialog; null when the user cancels. */
+  openDialog(): Promise<JobId | null>;
+  /** Opens a file by path (desktop, recent files, command line). */
+  openPath(path: string): Promise<JobId>;
+  /**
+   * Browser mode and drag-and-drop: the window streams a file's bytes.
+   * `size` is the file's size in bytes, used for progress and the early
+   * "too large" check; chunks are at most HostInfo.maxChunkBytes bytes.
+   */
+  beginUpload(name: string, size: number): Promise<JobId>;
+  uploadChunk(job: JobId, chunk: Uint8Array): Promise<void>;
+  endUpload(job: JobId): Promise<void>;
+  /** Stops a load; the window keeps what it showed before. */
+  cancelJob(job: JobId): Promise<void>;
+  recentFiles(): Promise<string[]>;
+  /** Desktop only: Save As… dialog for the current profile; the saved path, or null. */
+  saveDialog(): Promise<string | null>;
+}
+
+export type ApiMethodName = keyof ApiMethods;
+
+export interface HostInfo {
+  host: 'electron' | 'web';
+  version: string;
+  /** File extensions File > Open accepts (without the dot). */
+  extensions: string[];
+  /** Largest file the host will try to load, in bytes. */
+  maxFileBytes: number;
+  /** Largest chunk uploadChunk accepts, in bytes. */
+  maxChunkBytes: number;
+}
+
+/** Events the main side pushes to the window. */
+export type ApiEvent =
+  | { type: 'job-started'; job: JobId; name: string; total: number }
+  | { type: 'job-progress'; job: JobId; bytes: number; total: number }
+  /** `profile` is the serialized model (profile/serialize.ts). */
+  | { type: 'job-done'; job: JobId; name: string; profile: Uint8Array; warnings: string[] }
+  | { type: 'job-failed'; job: JobId; name: string; message: string }
+  | { type: 'job-cancelled'; job: JobId }
+  /** A native menu item the window must act on (desktop). */
+  | { type: 'menu'; command: 'open-browser-file' };
+
+export interface GuestperfApi extends ApiMethods {
+  /** Subscribes to pushed events; the returned function unsubscribes. */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+export const MAX_UPLOAD_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Wire format of the web host's WebSocket (`/api?token=...`). Every message
+ * is one binary frame:
+ *
+ *   u32 LE n | n bytes of UTF-8 JSON | optional payload bytes
+ *
+ * Client → host: {"id": number, "method": ApiMethodName, "args": [...]}; for
+ * `uploadChunk` the chunk is the payload and args is [job].
+ * Host → client: {"id", "result"} or {"id", "error": message}, and
+ * {"event": ApiEvent}; for `job-done` the profile is the payload and the
+ * event's `profile` field is omitted from the JSON.
+ */
+export interface WireRequest {
+  id: number;
+  method: ApiMethodName;
+  args: unknown[];
+}
+export type WireReply = { id: number; result: unknown } | { id: number; error: string } | { event: ApiEvent };

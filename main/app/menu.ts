@@ -1,0 +1,36 @@
+/** The native menu: File > Open…, Open Recent, Save As…, Quit. */
+import { Menu, type MenuItemConstructorOptions } from 'electron';
+
+export interface MenuActions {
+  open(): void;
+  openRecent(path: string): void;
+  saveAs(): void;
+}
+
+export function buildMenu(recent: string[], actions: MenuActions): Menu {
+  const isMac = process.platform === 'darwin';
+  const file: MenuItemConstructorOptions = {
+    label: 'File',
+    submenu: [
+      { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => actions.open() },
+      {
+        label: 'Open Recent',
+        submenu: recent.length
+          ? recent.map((path) => ({ label: path, click: () => actions.openRecent(path) }))
+          : [{ label: 'No recent files', enabled: false }],
+      },
+      { type: 'separator' },
+      { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => actions.saveAs() },
+      { type: 'separator' },
+      isMac ? { role: 'close' } : { role: 'quit', label: 'Quit' },
+    ],
+  };
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' } as MenuItemConstructorOptions] : []),
+    file,
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
+  return Menu.buildFromTemplate(template);
+}

@@ -1,0 +1,113 @@
+/**
+ * The `guestperf` subcommands (docs: shared reference cli.md). Each entry has
+ * its usage text; commands not built yet answer --help with their contract and
+ * "(not yet available)", and refuse to run with status 2.
+ */
+import { COLLAPSE_USAGE, collapseCommand } from './collapse';
+import type { CliIo } from './io';
+
+export type { CliIo } from './io';
+
+interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run?: (argv: readonly string[], io: CliIo) => Promise<number>;
+}
+
+const SCENARIO_OPTIONS =
+  'Scenario options: --scenario FILE|NAME (default: default), --seed N, --duration TIME,\n' +
+  '  --vpmu none|emulated|mediated|partitioned|paravirt, --on host|VM';
+
+const COMMANDS: readonly Command[] = [
+  {
+    name: 'stat',
+    summary: 'count events while a scenario runs, as perf stat does',
+    usage:
+      'Usage: guestperf stat [scenario options] [-e EVENTS]... [-a] [-C CPUS] [-I MS] [-x SEP] [-j] [-o FILE] [--truth]\n' +
+      SCENARIO_OPTIONS,
+  },
+  {
+    name: 'record',
+    summary: 'sample while a scenario runs, into a trace file',
+    usage:
+      'Usage: guestperf record [scenario options] [-e EVENTS]... [-F HZ | -c PERIOD] [-g] [-a] -o FILE\n' +
+      SCENARIO_OPTIONS,
+  },
+  { name: 'report', summary: 'top functions of a trace, split by execution context', usage: 'Usage: guestperf report FILE' },
+  {
+    name: 'script',
+    summary: 'print a trace as perf script text (guest samples with VM:/VCPU:)',
+    usage: 'Usage: guestperf script FILE',
+  },
+  {
+    name: 'collapse',
+    summary: 'fold perf script text into folded stacks (stackcollapse-perf.pl compatible)',
+    usage: COLLAPSE_USAGE,
+    run: collapseCommand,
+  },
+  {
+    name: 'convert',
+    summary: 'convert a trace between formats',
+    usage: 'Usage: guestperf convert IN -o OUT [--to FORMAT]',
+  },
+  {
+    name: 'compare',
+    summary: 'run one scenario per vPMU design and compare the counts',
+    usage: 'Usage: guestperf compare [scenario options] --vpmu A,B,... [-e EVENTS]... [-j]\n' + SCENARIO_OPTIONS,
+  },
+  {
+    name: 'kvm-stat',
+    summary: 'VM-exit analysis, as perf kvm stat report',
+    usage: 'Usage: guestperf kvm-stat [scenario options] [--event vmexit|mmio|ioport]\n' + SCENARIO_OPTIONS,
+  },
+  { name: 'scenarios', summary: 'list the built-in scenarios', usage: 'Usage: guestperf scenarios' },
+];
+
+const NOT_YET = '(not yet available)';
+
+export function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}${c.run ? '' : ` ${NOT_YET}`}`);
+  return (
+    'Usage: guestperf <command> [options]\n\n' +
+    'A profiler for virtual machines that keeps host, guest and hypervisor apart.\n\n' +
+    'Commands:\n' +
+    rows.join('\n') +
+    '\n\nRun "guestperf <command> --help" for the options of one command.\n' +
+    'Exit status: 0 success, 1 the perf session failed, 2 bad arguments or unreadable input.\n'
+  );
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(topic ? withStatus(topic) : mainUsage());
+    if (name === undefined) return 2;
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write('guestperf 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`guestperf: unknown command "${name}" (run guestperf --help for the list)\n`);
+    return 2;
+  }
+  if (!command.run) {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(withStatus(command));
+      return 0;
+    }
+    io.stderr.write(`guestperf ${command.name}: ${NOT_YET.slice(1, -1)} in this build\n`);
+    return 2;
+  }
+  return command.run(rest, io);
+}
+
+function withStatus(c: Command): string {
+  const text = c.usage.endsWith('\n') ? c.usage : c.usage + '\n';
+  return c.run ? text : `${text}\n${c.summary} ${NOT_YET}\n`;
+}

@@ -1,0 +1,87 @@
+/**
+ * The WebSocket wire format of main/api/contract.ts, both directions:
+ *
+ *   u32 LE n | n bytes of UTF-8 JSON | optional payload bytes
+ *
+ * Pure byte work, no socket, so it is tested on its own.
+ */
+import type { ApiEvent, ApiMethodName, WireRequest } from '../../main/api/contract';
+
+export class WireError extends Error {
+  override name = 'WireError';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** One frame: the JSON message, then the payload (if any) as raw bytes. */
+export function encodeFrame(message: unknown, payload?: Uint8Array): Uint8Array<ArrayBuffer> {
+  const json = encoder.encode(JSON.stringify(message));
+  const out = new Uint8Array(4 + json.length + (payload?.length ?? 0));
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 4);
+  if (payload) out.set(payload, 4 + json.length);
+  return out;
+}
+
+/** Splits a frame; the payload is a view into `frame` (no copy), null when empty. */
+export function decodeFrame(frame: ArrayBuffer | Uint8Array): { message: unknown; payload: Uint8Array | null } {
+  const bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
+  if (bytes.length < 4) throw new WireError(`frame of ${bytes.length} bytes is shorter than its length prefix`);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (4 + n > bytes.length) throw new WireError(`frame announces ${n} bytes of JSON but holds ${bytes.length - 4}`);
+  let message: unknown;
+  try {
+    message = JSON.parse(decoder.decode(bytes.subarray(4, 4 + n)));
+  } catch (e) {
+    throw new WireError(`frame JSON is malformed: ${(e as Error).message}`);
+  }
+  const payload = bytes.length > 4 + n ? bytes.subarray(4 + n) : null;
+  return { message, payload };
+}
+
+/** A request; `uploadChunk` carries its chunk as the payload and only [job] as args. */
+export function encodeRequest(
+  id: number,
+  method: ApiMethodName,
+  args: unknown[],
+  payload?: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const request: WireRequest = { id, method, args };
+  return encodeFrame(request, payload);
+}
+
+export type DecodedReply =
+  | { kind: 'result'; id: number; result: unknown }
+  | { kind: 'error'; id: number; error: string }
+  | { kind: 'event'; event: ApiEvent };
+
+/**
+ * A host → client frame. A `job-done` event gets its profile back from the
+ * payload (the JSON omits it); without a payload it becomes a `job-failed`.
+ */
+export function decodeReply(frame: ArrayBuffer | Uint8Array): DecodedReply {
+  const { message, payload } = decodeFrame(frame);
+  if (typeof message !== 'object' || message === null) throw new WireError('reply is not a JSON object');
+  const reply = message as Record<string, unknown>;
+  if ('event' in reply) {
+    const event = reply.event as ApiEvent;
+    if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {
+      throw new WireError('event reply without an event type');
+    }
+    if (event.type === 'job-done') {
+      // A finished job without bytes must still end the job in the window.
+      if (!payload) {
+        const message = 'the host sent the finished profile without its data';
+        return { kind: 'event', event: { type: 'job-failed', job: event.job, name: event.name, message } };
+      }
+      return { kind: 'event', event: { ...event, profile: payload } };
+    }
+    return { kind: 'event', event };
+  }
+  if (typeof reply.id !== 'number') throw new WireError('reply has neither an id nor an event');
+  if ('error' in reply) return { kind: 'error', id: reply.id, error: String(reply.error) };
+  if ('result' in reply) return { kind: 'result', id: reply.id, result: reply.result };
+  // `result: undefined` (a void method) is dropped by JSON.stringify.
+  return { kind: 'result', id: reply.id, result: undefined };
+}

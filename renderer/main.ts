@@ -1,0 +1,24 @@
+/**
+ * Window entry: mount the app, connect to the main side, then mark the page
+ * ready. Test hook: `document.body.dataset.ready === '1'` once the API client
+ * is connected and info() has answered (e2e tests wait for it before acting).
+ */
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import App from './App.vue';
+import { connectApi } from './api/client';
+import { useLoadStore } from './stores/load';
+import './styles.css';
+
+const pinia = createPinia();
+createApp(App).use(pinia).mount('#app');
+
+const load = useLoadStore(pinia);
+connectApi({ onClose: (message) => load.fail(message) })
+  .then((api) => load.connect(api))
+  .then(() => {
+    document.body.dataset.ready = '1';
+  })
+  .catch((e: unknown) => {
+    load.fail(e instanceof Error ? e.message : String(e));
+  });

@@ -1,0 +1,223 @@
+/**
+ * The connection to the main side and the loading of profiles: which job is
+ * running and how far it got, and the error to show. A finished job hands
+ * its profile to the profile store; a failed or cancelled one leaves the
+ * profile store untouched, so what was on screen stays on screen.
+ *
+ * Job events can arrive before the call that started the job resolves
+ * (openDialog, beginUpload), so a job is adopted from whichever comes first.
+ * The newest job wins: events of an older job are ignored.
+ */
+import { defineStore } from 'pinia';
+import { markRaw, ref, shallowRef } from 'vue';
+import type { ApiEvent, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
+import { deserializeProfile } from '../../profile/serialize';
+import type { ImportWarning } from '../../profile/model';
+import { uploadFile, type FileLike, type UploadControl } from '../api/upload';
+import { useProfileStore } from './profile';
+
+export interface JobState {
+  /** null while beginUpload has not answered yet. */
+  id: JobId | null;
+  name: string;
+  bytes: number;
+  total: number;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export function formatImportWarnings(warnings: ImportWarning[]): string[] {
+  return warnings.map((w) => (w.line > 0 ? `line ${w.line}: ${w.message}` : w.message));
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+export const useLoadStore = defineStore('load', () => {
+  const api = shallowRef<GuestperfApi | null>(null);
+  const host = ref<HostInfo | null>(null);
+  const job = ref<JobState | null>(null);
+  const error = ref<string | null>(null);
+  /** Bumped when the window should show the browser file picker (the toolbar owns the input). */
+  const pickFileRequests = ref(0);
+  /** Jobs that ended (done, failed, cancelled): late answers about them are ignored. */
+  const ended = new Set<JobId>();
+  let upload: UploadControl | null = null;
+  let unsubscribe: (() => void) | null = null;
+
+  async function connect(next: GuestperfApi): Promise<HostInfo> {
+    unsubscribe?.();
+    api.value = markRaw(next);
+    unsubscribe = next.onEvent(handleEvent);
+    const info = await next.info();
+    host.value = info;
+    return info;
+  }
+
+  function fail(text: string): void {
+    error.value = text;
+  }
+
+  function dismissError(): void {
+    error.value = null;
+  }
+
+  function isCurrent(id: JobId): boolean {
+    if (ended.has(id)) return false;
+    const j = job.value;
+    if (!j) return true; // e.g. a file opened from the command line or the recent list
+    if (j.id === null || j.id === id) return true;
+    return false;
+  }
+
+  function adopt(id: JobId, name?: string, total?: number): JobState {
+    const j = job.value;
+    if (j && (j.id === id || j.id === null)) {
+      j.id = id;
+      if (name) j.name = name;
+      if (total !== undefined) j.total = total;
+      return j;
+    }
+    // A newer job replaces the one shown; the host runs one load per window.
+    job.value = { id, name: name ?? '', bytes: 0, total: total ?? 0 };
+    return job.value;
+  }
+
+  function endJob(id: JobId): void {
+    ended.add(id);
+    if (job.value?.id === id) {
+      job.value = null;
+      upload = null;
+    }
+  }
+
+  function handleEvent(e: ApiEvent): void {
+    switch (e.type) {
+      case 'job-started':
+        if (ended.has(e.job)) return;
+        adopt(e.job, e.name, e.total);
+        return;
+      case 'job-progress': {
+        if (!isCurrent(e.job)) return;
+        const j = adopt(e.job, undefined, e.total);
+        j.bytes = Math.max(j.bytes, e.bytes);
+        return;
+      }
+      case 'job-done': {
+        if (!isCurrent(e.job)) return;
+        adopt(e.job);
+        endJob(e.job);
+        let profile;
+        try {
+          profile = deserializeProfile(e.profile);
+        } catch (err) {
+          fail(`Could not open ${e.name}: the profile data from the host is unreadable (${message(err)}).`);
+          return;
+        }
+        const warnings = e.warnings.length > 0 ? e.warnings : formatImportWarnings(profile.meta.warnings);
+        error.value = null;
+        useProfileStore().show(profile, warnings);
+        return;
+      }
+      case 'job-failed':
+        if (!isCurrent(e.job)) return;
+        adopt(e.job);
+        endJob(e.job);
+        fail(`Could not open ${e.name}: ${e.message}`);
+        return;
+      case 'job-cancelled':
+        endJob(e.job);
+        return;
+      case 'menu':
+        if (e.command === 'open-browser-file') pickFileRequests.value++;
+        return;
+      default: {
+        const unknown: never = e;
+        console.warn('guestperf: unknown event', unknown);
+      }
+    }
+  }
+
+  /** Toolbar "Open…": the native dialog in Electron, the file picker in a browser. */
+  async function open(): Promise<void> {
+    const a = api.value;
+    if (!a) return;
+    if (host.value?.host !== 'electron') {
+      pickFileRequests.value++;
+      return;
+    }
+    try {
+      const id = await a.openDialog();
+      if (id !== null && !ended.has(id)) adopt(id);
+    } catch (e) {
+      fail(`Could not open a file: ${message(e)}`);
+    }
+  }
+
+  /** Streams a local file (picked or dropped) to the main side. */
+  async function openFile(file: FileLike): Promise<void> {
+    const a = api.value;
+    if (!a) return;
+    const limit = host.value?.maxFileBytes;
+    if (limit !== undefined && file.size > limit) {
+      fail(`Could not open ${file.name}: it is ${formatBytes(file.size)}, and the largest file guestperf loads is ${formatBytes(limit)}.`);
+      return;
+    }
+    if (upload) upload.cancelled = true;
+    job.value = { id: null, name: file.name, bytes: 0, total: file.size };
+    const j = job.value; // the reactive proxy: later job.value === j means "still this upload"
+    let begun: JobId | null = null;
+    const control: UploadControl = {
+      cancelled: false,
+      onJob: (id) => {
+        begun = id;
+        if (job.value === j) j.id = id;
+      },
+      onProgress: (bytes) => {
+        if (job.value === j) j.bytes = Math.max(j.bytes, bytes);
+      },
+    };
+    upload = control;
+    try {
+      await uploadFile(a, file, control, (host.value ?? (await a.info())).maxChunkBytes);
+    } catch (e) {
+      if (!control.cancelled) {
+        if (job.value === j) job.value = null;
+        if (begun !== null) ended.add(begun);
+        fail(`Could not open ${file.name}: ${message(e)}`);
+      }
+    } finally {
+      if (upload === control) upload = null;
+    }
+    // Cancelled before the host named the job: cancel it now that it has a name.
+    if (control.cancelled && begun !== null && !ended.has(begun)) {
+      endJob(begun);
+      await a.cancelJob(begun).catch(() => undefined);
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    const j = job.value;
+    if (!j) return;
+    if (upload) upload.cancelled = true;
+    job.value = null;
+    if (j.id === null) return; // openFile cancels the job once beginUpload names it
+    ended.add(j.id);
+    try {
+      await api.value?.cancelJob(j.id);
+    } catch (e) {
+      fail(`Could not cancel loading ${j.name}: ${message(e)}`);
+    }
+  }
+
+  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, cancel, fail, dismissError };
+});

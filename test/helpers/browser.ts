@@ -1,0 +1,79 @@
+/**
+ * End-to-end plumbing: the built web host in a child process and Debian's
+ * Chromium driven by playwright-core.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { outDir, repoRoot } from './paths';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+export interface RunningHost {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `node out/main/web.js --port 0` and waits for the URL it prints. */
+export function startBuiltWebHost(): Promise<RunningHost> {
+  const child = spawn(process.execPath, [join(outDir, 'main', 'web.js'), '--port', '0'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web host did not start:\n${output}`)), 15_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /web host: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        url: m[1],
+        process: child,
+        stop: () =>
+          new Promise((r) => {
+            if (child.exitCode !== null) return r();
+            child.once('exit', () => r());
+            child.kill('SIGTERM');
+          }),
+      });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`web host exited (${code}):\n${output}`)));
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+export const resultsDir = join(repoRoot, 'test-results');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(resultsDir, { recursive: true });
+  const path = join(resultsDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Non-background pixels of a canvas (alpha > 0), counted in the page. */
+export function paintedPixels(page: Page, testId: string): Promise<number> {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector(`[data-testid="${id}"]`) as HTMLCanvasElement;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  }, testId);
+}

@@ -1,0 +1,144 @@
+import { open, mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ApiEvent } from '../../main/api/contract';
+import { recentFilesInMemory } from '../../main/api/recent-files';
+import { ApiSession } from '../../main/api/session';
+import { writeNativeTrace } from '../../main/files/native-trace';
+import { totalWeight } from '../../profile/model';
+import { deserializeProfile } from '../../profile/serialize';
+import { builtWorkerUrl, corpora } from '../helpers/paths';
+
+let dir: string;
+
+function session(maxFileBytes = 2 ** 31) {
+  const events: ApiEvent[] = [];
+  let wake: () => void = () => {};
+  const s = new ApiSession({
+    host: 'web',
+    version: 'test',
+    workerUrl: builtWorkerUrl(),
+    recent: recentFilesInMemory(),
+    maxFileBytes,
+    emit: (e) => {
+      events.push(e);
+      wake();
+    },
+  });
+  /** Resolves with the job's one outcome event. */
+  const outcome = async (job: number) => {
+    for (;;) {
+      const e = events.find((x) => 'job' in x && x.job === job && /done|failed|cancelled/.test(x.type));
+      if (e) return e;
+      await new Promise<void>((r) => (wake = r));
+    }
+  };
+  return { s, events, outcome };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gp-session-'));
+});
+
+describe('opening files through the API session (real worker threads)', () => {
+  it('opens a real perf record -g capture with the sample total the file holds', async () => {
+    const { s, outcome } = session();
+    const file = join(corpora, 'brendangregg-FlameGraph/test/perf-iperf-stacks-pidtid-01.txt');
+    const done = await outcome(await s.openPath(file));
+    expect(done.type).toBe('job-done');
+    const profile = deserializeProfile((done as { profile: Uint8Array }).profile);
+    // Every sample record starts at column 0; frames are indented, comments start with #.
+    const records = (await readFile(file, 'utf8')).split('\n').filter((l) => /^[^\s#]/.test(l)).length;
+    expect(records).toBe(201);
+    expect(profile.samples.length).toBe(records);
+    expect(await s.recentFiles()).toEqual([file]);
+  });
+
+  it('says an empty file is empty', async () => {
+    const { s, outcome } = session();
+    const file = join(dir, 'empty.perf');
+    await writeFile(file, '');
+    const e = await outcome(await s.openPath(file));
+    expect(e).toMatchObject({ type: 'job-failed', message: 'empty.perf: the file is empty' });
+  });
+
+  it('says a binary file is binary, and hints at perf script', async () => {
+    const { s, outcome } = session();
+    const file = join(dir, 'perf.data');
+    await writeFile(file, Buffer.from([0x50, 0x45, 0x52, 0x46, 0x49, 0x4c, 0x45, 0x32, 0, 0, 1, 2, 3]));
+    const e = await outcome(await s.openPath(file));
+    expect(e.type).toBe('job-failed');
+    expect((e as { message: string }).message).toMatch(/^perf\.data: binary data.*perf script/);
+  });
+
+  it('keeps the whole records of a truncated file and warns about the cut one', async () => {
+    const { s, outcome } = session();
+    const text = await readFile(join(corpora, 'brendangregg-FlameGraph/test/perf-funcab-pid-01.txt'), 'utf8');
+    const file = join(dir, 'truncated.perf');
+    const cut = text.slice(0, Math.floor(text.length / 2));
+    await writeFile(file, cut.slice(0, cut.lastIndexOf('\n') - 3));
+    const e = await outcome(await s.openPath(file));
+    expect(e.type).toBe('job-done');
+    const done = e as { profile: Uint8Array; warnings: string[] };
+    expect(deserializeProfile(done.profile).samples.length).toBeGreaterThan(0);
+    expect(done.warnings.join('\n')).toMatch(/truncated|cut off|incomplete/i);
+  });
+
+  it('rejects 1 GB of garbage within two seconds', async () => {
+    const { s, outcome } = session();
+    const file = join(dir, 'garbage.bin');
+    const fh = await open(file, 'w');
+    const noise = Buffer.alloc(1 << 20);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await fh.write(noise);
+    await fh.truncate(2 ** 30); // the rest is sparse: a 1 GiB file without writing 1 GiB
+    await fh.close();
+    const t0 = performance.now();
+    const e = await outcome(await s.openPath(file));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect((e as { message: string }).message).toMatch(/^garbage\.bin: binary data/);
+  });
+
+  it('refuses a file beyond the memory limit before reading it', async () => {
+    const { s } = session(1024);
+    const file = join(dir, 'big.perf');
+    await writeFile(file, 'x'.repeat(4096));
+    await expect(s.openPath(file)).rejects.toThrow(/big\.perf: .* GiB is more than this machine can load/);
+  });
+
+  it('refuses relative paths, directories and missing files with the reason', async () => {
+    const { s } = session();
+    await expect(s.openPath('relative.perf')).rejects.toThrow(/expected an absolute path/);
+    await expect(s.openPath(dir)).rejects.toThrow(/not a regular file/);
+    await expect(s.openPath(join(dir, 'missing.perf'))).rejects.toThrow(/cannot open \(ENOENT\)/);
+  });
+
+  it('cancels a load: one cancelled event, nothing else', async () => {
+    const { s, events, outcome } = session();
+    const job = await s.beginUpload('slow.perf', 1000);
+    await s.uploadChunk(job, new TextEncoder().encode('a 1 [000] 1.0: 1 cycles:\n'));
+    await s.cancelJob(job);
+    await s.cancelJob(job); // idempotent
+    expect(await outcome(job)).toEqual({ type: 'job-cancelled', job });
+    expect(events.filter((e) => 'job' in e && e.job === job && e.type !== 'job-started')).toHaveLength(1);
+    await expect(s.uploadChunk(job, new Uint8Array(1))).rejects.toThrow(/no upload in progress/);
+  });
+
+  it('round-trips a profile through the native file, gzip and atomically written', async () => {
+    const { s, outcome } = session();
+    const src = join(corpora, 'brendangregg-FlameGraph/test/perf-dd-stacks-01.txt');
+    const first = (await outcome(await s.openPath(src))) as { profile: Uint8Array };
+    const file = join(dir, 'dd.guestperf');
+    await writeNativeTrace(file, first.profile);
+    expect(gunzipSync(await readFile(file)).subarray(0, 4).toString()).toBe('GPRF');
+    const again = (await outcome(await s.openPath(file))) as { type: string; profile: Uint8Array };
+    expect(again.type).toBe('job-done');
+    const a = deserializeProfile(first.profile);
+    const b = deserializeProfile(again.profile);
+    expect(b.samples.length).toBe(a.samples.length);
+    expect(totalWeight(b)).toBe(totalWeight(a));
+    expect(Array.from(b.samples.stack)).toEqual(Array.from(a.samples.stack));
+  });
+});
