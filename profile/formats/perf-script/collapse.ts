@@ -104,10 +104,15 @@ export class PerfScriptCollapser {
   // Perl state: $pname (undefined = no current sample), @stack, $m_period.
   private pname: string | undefined = undefined;
   private javaPname = false;
+  private lastPname = '';
+  private lastPnameId = -1;
   private period = 1;
+  /**
+   * Names of the current sample, leaf first, each stack line's names pushed
+   * in reverse: read backwards, this is the Perl's @stack (root first, every
+   * line's names in their own order).
+   */
   private stack: number[] = [];
-  /** Start index in `stack` of each stack line's group of names. */
-  private groups: number[] = [];
 
   // Prefix tree of folded stacks: node 0 is the root.
   private nodeParent: number[] = [-1];
@@ -149,8 +154,9 @@ export class PerfScriptCollapser {
     const out: string[] = [];
     if (this.filteredOut > 0) {
       out.push(
-        `kept only samples of event "${this.eventFilter}" (the first one seen); dropped ${this.filteredOut} sample${this.filteredOut === 1 ? "" : "s"} ` +
-          `of other events such as "${this.firstFilteredEvent}" (choose one with --event-filter)`,
+        `kept only samples of event "${this.eventFilter}" (the first one seen); ` +
+          `dropped ${this.filteredOut} sample${this.filteredOut === 1 ? '' : 's'} of other events ` +
+          `such as "${this.firstFilteredEvent}" (choose one with --event-filter)`,
       );
     }
     if (this.unrecognized > 0) {
@@ -175,20 +181,16 @@ export class PerfScriptCollapser {
 
   private pushNames(names: string[] | null): void {
     if (names === null) return;
-    this.groups.push(this.stack.length);
-    for (const n of names) this.stack.push(this.intern(n));
+    for (let k = names.length - 1; k >= 0; k--) this.stack.push(this.intern(names[k]));
   }
 
   private pushHandle(h: number): void {
     if ((h & 1) === 0) {
-      this.groups.push(this.stack.length);
       this.stack.push(h >> 1);
       return;
     }
     const chain = this.chains[h >> 1];
-    if (chain.length === 0) return;
-    this.groups.push(this.stack.length);
-    for (const id of chain) this.stack.push(id);
+    for (let k = chain.length - 1; k >= 0; k--) this.stack.push(chain[k]);
   }
 
   private unrecognizedLine(line: number): void {
@@ -198,14 +200,15 @@ export class PerfScriptCollapser {
   /** `m/^$/`: end of a sample. */
   private blank(): void {
     if (this.pname === undefined) return;
-    let node = this.child(0, this.intern(this.pname));
-    for (let g = this.groups.length - 1; g >= 0; g--) {
-      const end = g + 1 < this.groups.length ? this.groups[g + 1] : this.stack.length;
-      for (let k = this.groups[g]; k < end; k++) node = this.child(node, this.stack[k]);
+    if (this.pname !== this.lastPname) {
+      this.lastPname = this.pname;
+      this.lastPnameId = this.intern(this.pname);
     }
+    let node = this.child(0, this.lastPnameId);
+    const stack = this.stack;
+    for (let k = stack.length - 1; k >= 0; k--) node = this.child(node, stack[k]);
     this.add(node, this.period);
-    this.stack.length = 0;
-    this.groups.length = 0;
+    stack.length = 0;
     this.pname = undefined;
   }
 
@@ -262,9 +265,12 @@ export class PerfScriptCollapser {
     const from = empty ? rawEnd - 1 : rec.symStart[i];
     const dsoEnd = rec.dsoEnd[i];
     // With --addrs an unresolved frame's name holds its address: not cacheable.
-    if (this.tidy.includeAddrs && text.startsWith('[unknown]', from)) {
-      this.pushNames(this.tidyFrame(rec, i, from, empty));
-      return;
+    if (this.tidy.includeAddrs) {
+      const unknown = text.indexOf('[unknown]', from);
+      if (unknown >= 0 && unknown < dsoEnd) {
+        this.pushNames(this.tidyFrame(rec, i, from, empty));
+        return;
+      }
     }
     const cache = this.javaPname ? this.javaCache : this.plainCache;
     const hash = RegionCache.hash(rec.addrHash[i], dsoEnd - from);

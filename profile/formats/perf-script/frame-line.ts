@@ -50,8 +50,11 @@ export function newFrameSpan(): FrameSpan {
   };
 }
 
+const HEX = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
 function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+  return c < 128 && HEX[c] === 1;
 }
 
 function isLowerHex(c: number): boolean {
@@ -92,6 +95,7 @@ export function parseFrameLine(line: string, from: number, out: FrameSpan): bool
   let rawEnd = n;
   // perf ends the line with the dso's ')': look there before searching.
   const close = line.charCodeAt(n - 1) === 41 ? n - 1 : line.lastIndexOf(')');
+  // The last " (" that leaves room for ')' after it.
   const open = close >= 2 ? line.lastIndexOf(' (', close - 2) : -1;
   if (open >= addrEnd) {
     out.dsoStart = open + 2;
@@ -117,11 +121,16 @@ export function parseFrameLine(line: string, from: number, out: FrameSpan): bool
   out.rawEnd = rawEnd;
   out.symEnd = rawEnd;
   // "+0x" followed by at least one lowercase hex digit up to the end.
-  const plus = rawEnd - 4 >= start ? line.lastIndexOf('+0x', rawEnd - 4) : -1;
-  if (plus >= start) {
-    let j = plus + 3;
-    while (j < rawEnd && isLowerHex(line.charCodeAt(j))) j++;
-    if (j === rawEnd) out.symEnd = plus;
+  let j = rawEnd;
+  while (j > start && isLowerHex(line.charCodeAt(j - 1))) j--;
+  if (
+    j < rawEnd &&
+    j - 3 >= start &&
+    line.charCodeAt(j - 1) === 120 &&
+    line.charCodeAt(j - 2) === 48 &&
+    line.charCodeAt(j - 3) === 43
+  ) {
+    out.symEnd = j - 3;
   }
   return true;
 }

@@ -13,9 +13,10 @@
  *   is dropped with a warning (only whole records count, as in
  *   stackcollapse-perf.pl), and unreadable lines are counted into one warning.
  *
- * Hot-path rules: no string keys are built per sample or per frame; a frame
- * line is looked up by one substring (symbol to dso) and the strings kept by
- * the builder are detached copies, so no kept string pins an input chunk.
+ * Hot-path rules: no string keys are built per sample; a callchain line is
+ * looked up by its address hash and text (tables.ts), then everything else is
+ * typed-array indexing; strings kept across records are detached copies, so no
+ * kept string pins an input chunk.
  */
 import { ProfileBuilder } from '../../builder';
 import type { ExecContext, Profile } from '../../model';
@@ -30,8 +31,9 @@ import {
   sampleContext,
 } from './contexts';
 import { eventModifiers, modifierBits } from './event-line';
-import { attrFlag, parseHeaderEvent } from './header';
+import { type HeaderEvent, attrFlag } from './header';
 import { ItemKind, type PerfRecord, PerfScriptRecordParser } from './records';
+import { FrameInfos } from './frame-infos';
 import { PairMap, RegionCache, detach } from './tables';
 
 export const EVENT_LINE_HINT = 'expected a perf script event line like "comm pid [cpu] time: period event:"';
@@ -39,16 +41,6 @@ export const EVENT_LINE_HINT = 'expected a perf script event line like "comm pid
 function quote(text: string): string {
   const t = text.trim();
   return JSON.stringify(t.length > 60 ? t.slice(0, 57) + '...' : t);
-}
-
-interface FrameInfo {
-  /** Names of the frame (more than one for a Java inline chain), root first. */
-  names: string[];
-  dso: string | null;
-  cls: FrameClass;
-  inlined: boolean;
-  /** Builder frame per (name, context): ids[part * 8 + context], -1 = not yet. */
-  ids: Int32Array;
 }
 
 interface EventEntry {
@@ -60,21 +52,28 @@ interface EventEntry {
 }
 
 const CTX_SLOTS = 8;
+const HEAD_BYTES = 1024;
 
 class PerfScriptImporter implements StreamingImporter {
   private readonly builder = new ProfileBuilder();
   private readonly parser: PerfScriptRecordParser;
   private readonly frameCache = new RegionCache(detach);
-  private readonly frameInfos: FrameInfo[] = [];
+  private readonly infos = new FrameInfos();
+  /** Inlined frames take their dso per occurrence: (part * 8 + context, dso) → builder frame. */
+  private readonly inlinedIds = new PairMap(256);
   /** (prefix stack + 1, builder frame) → builder stack, ahead of the builder's own Map. */
   private readonly stackCache = new PairMap(4096);
   private readonly events = new Map<string, EventEntry>();
   private readonly headerEvents: string[] = [];
   private readonly threads = new Map<number, { comm: string; pid: number; index: number }>();
+  /** Guest machine by VMM pid (-1: the default guest). */
+  private readonly machines = new Map<number, number>();
   private lastEvent = '\u0000';
   private lastEventEntry: EventEntry | null = null;
 
-  private sawBytes = false;
+  /** The first bytes, until they are known to be text; null once passed on. */
+  private head: Uint8Array[] | null = [];
+  private headBytes = 0;
   private sawRecord = false;
   private sawContent = false;
   private periods = false;
@@ -82,43 +81,63 @@ class PerfScriptImporter implements StreamingImporter {
   private firstUnparsed = -1;
   private firstUnparsedText = '';
 
-  // Per-sample scratch, leaf first.
-  private info: FrameInfo[] = [];
-  private part: number[] = [];
+  // Per-sample scratch, leaf first: function (FrameInfos), class, kernel address, dso, inlined.
+  private part = new Int32Array(256);
   private cls = new Uint8Array(256);
   private kernelAddr = new Uint8Array(256);
+  private dsoOf = new Int32Array(256);
+  private inl = new Uint8Array(256);
   private ctx = new Uint8Array(256);
-  private physDso: (string | null)[] = [];
 
   constructor(private readonly options: ImportOptions) {
     this.parser = new PerfScriptRecordParser({
       record: (rec) => this.onRecord(rec),
       stray: (text, line) => this.onStray(text, line),
-      comment: (text) => this.onComment(text),
+      headerEvent: (ev) => this.onHeaderEvent(ev),
     });
   }
 
   push(chunk: Uint8Array): void {
-    if (!this.sawBytes && chunk.length > 0) {
-      this.sawBytes = true;
-      if (!looksLikeText(chunk)) {
-        const magic = String.fromCharCode(...chunk.subarray(0, 8));
-        throw new ParseError(
-          this.options.fileName,
-          -1,
-          magic.startsWith('PERFILE')
-            ? 'this is a binary perf.data file: convert it with "perf script" first'
-            : 'binary data, not perf script text',
-        );
-      }
+    if (this.head === null) {
+      this.parser.push(chunk);
+      return;
     }
-    this.parser.push(chunk);
+    // Hold the first KiB back until it can be told from binary data, however
+    // small the chunks are.
+    this.head.push(chunk.slice());
+    this.headBytes += chunk.length;
+    if (this.headBytes >= HEAD_BYTES) this.flushHead();
+  }
+
+  private flushHead(): void {
+    const parts = this.head ?? [];
+    this.head = null;
+    const bytes = new Uint8Array(this.headBytes);
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    if (bytes.length > 0 && !looksLikeText(bytes)) {
+      const magic = String.fromCharCode(...bytes.subarray(0, 7));
+      throw new ParseError(
+        this.options.fileName,
+        -1,
+        magic === 'PERFILE'
+          ? 'this is a binary perf.data file: convert it with "perf script" first'
+          : 'binary data, not perf script text',
+      );
+    }
+    this.parser.push(bytes);
   }
 
   finish(): Profile {
+    if (this.head !== null) this.flushHead();
     this.parser.end();
     const file = this.options.fileName;
-    if (!this.sawContent) throw new ParseError(file, -1, this.sawBytes ? 'no samples: only comments or blank lines' : 'empty file');
+    if (!this.sawContent) {
+      throw new ParseError(file, -1, this.headBytes > 0 ? 'no samples: only comments and blank lines' : 'empty file');
+    }
     if (this.unparsed > 0) {
       this.builder.warn(
         this.firstUnparsed,
@@ -141,9 +160,7 @@ class PerfScriptImporter implements StreamingImporter {
     this.noteUnparsed(text, line);
   }
 
-  private onComment(text: string): void {
-    const ev = parseHeaderEvent(text);
-    if (!ev) return;
+  private onHeaderEvent(ev: HeaderEvent): void {
     const mods = modifierBits(eventModifiers(ev.name));
     const bit = (key: 'exclude_user' | 'exclude_kernel' | 'exclude_hv' | 'exclude_guest' | 'exclude_host') =>
       key in ev.attr ? attrFlag(ev.attr, key) : mods[key];
@@ -186,14 +203,16 @@ class PerfScriptImporter implements StreamingImporter {
     return entry;
   }
 
-  private frameInfo(rec: PerfRecord, i: number): FrameInfo {
+  /** The FrameInfos index of frame item i (one cache probe on the hot path). */
+  private frameInfo(rec: PerfRecord, i: number): number {
     const text = rec.itemText[i];
     const from = rec.symStart[i];
-    const to = text.length;
+    // "symbol+off (dso)": only blanks can follow the dso's ')'. Keeping the ')'
+    // tells this text apart from a dso-less line that reads "symbol (dso".
+    const to = rec.dsoEnd[i] >= 0 ? rec.dsoEnd[i] + 1 : text.length;
     const hash = RegionCache.hash(rec.addrHash[i], to - from);
-    let index = this.frameCache.get(text, from, to, hash);
-    if (index < 0) index = this.frameCache.resolve(text, from, to, hash, () => this.newFrameInfo(rec, i));
-    return this.frameInfos[index];
+    const index = this.frameCache.get(text, from, to, hash);
+    return index >= 0 ? index : this.frameCache.resolve(text, from, to, hash, () => this.newFrameInfo(rec, i));
   }
 
   private newFrameInfo(rec: PerfRecord, i: number): number {
@@ -207,26 +226,29 @@ class PerfScriptImporter implements StreamingImporter {
       names = sym.includes('->') ? sym.split('->').filter((s) => s.length > 0) : [sym];
       if (names.length === 0) names = [sym];
     }
-    const keptDso = dso === null || dso === '[unknown]' ? null : detach(dso);
-    this.frameInfos.push({
-      names: names.map(detach),
-      dso: keptDso,
-      cls: inlined ? FrameClass.Unknown : classifyFrame(keptDso, names[names.length - 1]),
-      inlined,
-      ids: new Int32Array(names.length * CTX_SLOTS).fill(-1),
-    });
-    return this.frameInfos.length - 1;
+    const keptDso = dso === null || dso === '[unknown]' || inlined ? null : detach(dso);
+    const cls = inlined ? FrameClass.Unknown : classifyFrame(keptDso, names[names.length - 1]);
+    return this.infos.add(names.map(detach), keptDso, cls, inlined);
   }
 
   private ensureScratch(n: number): void {
     if (n <= this.cls.length) return;
     const size = Math.max(n, this.cls.length * 2);
+    const part = new Int32Array(size);
+    part.set(this.part);
+    this.part = part;
     const cls = new Uint8Array(size);
     cls.set(this.cls);
     this.cls = cls;
     const kernelAddr = new Uint8Array(size);
     kernelAddr.set(this.kernelAddr);
     this.kernelAddr = kernelAddr;
+    const dsoOf = new Int32Array(size);
+    dsoOf.set(this.dsoOf);
+    this.dsoOf = dsoOf;
+    const inl = new Uint8Array(size);
+    inl.set(this.inl);
+    this.inl = inl;
     this.ctx = new Uint8Array(size);
   }
 
@@ -234,12 +256,13 @@ class PerfScriptImporter implements StreamingImporter {
     this.sawRecord = true;
     this.sawContent = true;
     const f = rec.fields;
-    const callchain = rec.frameCount - (rec.frameOnEventLine ? 1 : 0);
-    if (rec.endedBy === 'eof' && (rec.cutMidLine || callchain > 0)) {
+    // A file that ends on a complete line keeps its last sample even without
+    // the usual empty line (stackcollapse-perf.pl drops it; collapse.ts does
+    // too, for byte-identical output). A line cut off mid-way is truncation.
+    if (rec.endedBy === 'eof' && rec.cutMidLine) {
       this.builder.warn(
         rec.line,
-        `the input ends inside the sample that starts at line ${rec.line} ` +
-          `(${rec.cutMidLine ? 'in the middle of a line' : 'no empty line after its callchain'}): ` +
+        `the file is truncated: it ends in the middle of a line of the sample that starts at line ${rec.line}: ` +
           `dropped it (${JSON.stringify(f.comm.trim())} ${f.pid >= 0 ? `${f.pid}/` : ''}${f.tid}, ` +
           `${rec.frameCount} frame${rec.frameCount === 1 ? '' : 's'}) as it may be incomplete`,
       );
@@ -249,12 +272,7 @@ class PerfScriptImporter implements StreamingImporter {
     if (!Number.isNaN(f.period)) this.periods = true;
 
     // Frames, leaf first; unreadable lines are counted, srclines skipped.
-    const info = this.info;
-    const part = this.part;
-    const physDso = this.physDso;
-    info.length = 0;
-    part.length = 0;
-    physDso.length = 0;
+    const infos = this.infos;
     let count = 0;
     let guestPid = -2; // -2: no guest kernel frame; -1: the default guest
     this.ensureScratch(rec.frameCount + 1);
@@ -263,24 +281,28 @@ class PerfScriptImporter implements StreamingImporter {
       if (kind === ItemKind.Other) this.noteUnparsed(rec.itemText[i], rec.itemLine[i]);
       if (kind !== ItemKind.Frame) continue;
       const fi = this.frameInfo(rec, i);
-      const kernel = fi.cls === FrameClass.Unknown && isKernelAddress(rec.itemText[i], rec.addrStart[i], rec.addrEnd[i]);
-      if (fi.cls === FrameClass.GuestKernel && guestPid === -2) guestPid = guestKernelPid(fi.dso as string);
+      const cls = infos.cls(fi);
+      const kernel = cls === FrameClass.Unknown && isKernelAddress(rec.itemText[i], rec.addrStart[i], rec.addrEnd[i]);
+      if (cls === FrameClass.GuestKernel && guestPid === -2) guestPid = guestKernelPid(infos.dsos[infos.dso(fi)] as string);
+      const first = infos.firstPart(fi);
+      const inlined = infos.inlined(fi) ? 1 : 0;
+      const dso = infos.dso(fi);
       // Leaf first: a chain a->b->c (c innermost) is pushed c, b, a.
-      for (let p = fi.names.length - 1; p >= 0; p--) {
+      for (let p = infos.parts(fi) - 1; p >= 0; p--) {
         this.ensureScratch(count + 1);
-        info[count] = fi;
-        part[count] = p;
-        this.cls[count] = fi.cls;
+        this.part[count] = infos.func(first + p);
+        this.cls[count] = cls;
         this.kernelAddr[count] = kernel ? 1 : 0;
-        physDso[count] = fi.dso;
+        this.dsoOf[count] = dso;
+        this.inl[count] = inlined;
         count++;
       }
     }
     // Inlined frames belong to the real frame they were inlined into, which
     // perf prints next (towards the root).
     for (let i = count - 2; i >= 0; i--) {
-      if (info[i].inlined) {
-        physDso[i] = physDso[i + 1];
+      if (this.inl[i]) {
+        this.dsoOf[i] = this.dsoOf[i + 1];
         this.cls[i] = this.cls[i + 1];
         this.kernelAddr[i] = this.kernelAddr[i + 1];
       }
@@ -298,22 +320,30 @@ class PerfScriptImporter implements StreamingImporter {
       (event.exclude_host && !event.exclude_guest);
     if (guest) {
       const pid = fromGuestPerf ? f.machinePid : guestPid >= 0 ? guestPid : -1;
-      machine = this.builder.machine(pid >= 0 ? `guest-${pid}` : 'guest', 'guest', pid);
+      machine = this.machines.get(pid) ?? -1;
+      if (machine < 0) {
+        machine = this.builder.machine(pid >= 0 ? `guest-${pid}` : 'guest', 'guest', pid);
+        this.machines.set(pid, machine);
+      }
     }
     frameContexts(this.cls, this.kernelAddr, count, { guest, fromGuestPerf }, this.ctx);
     const context = sampleContext(this.ctx, count, f.cpumode, event, guest);
 
     let stack = -1;
     for (let i = count - 1; i >= 0; i--) {
-      const fi = info[i];
+      const func = this.part[i];
       const c = this.ctx[i];
+      const slot = func * CTX_SLOTS + c;
       let id: number;
-      if (fi.inlined) {
-        id = this.builder.frame(fi.names[part[i]], physDso[i], c as ExecContext);
+      if (this.inl[i]) {
+        id = this.inlinedIds.get(slot, this.dsoOf[i]);
+        if (id < 0) {
+          id = this.builder.frame(infos.funcNames[func], infos.dsos[this.dsoOf[i]], c as ExecContext);
+          this.inlinedIds.add(slot, this.dsoOf[i], id);
+        }
       } else {
-        const slot = part[i] * CTX_SLOTS + c;
-        id = fi.ids[slot];
-        if (id < 0) id = fi.ids[slot] = this.builder.frame(fi.names[part[i]], fi.dso, c as ExecContext);
+        id = infos.funcIds[slot];
+        if (id < 0) id = infos.funcIds[slot] = this.builder.frame(infos.funcNames[func], infos.dsos[infos.funcDso[func]], c as ExecContext);
       }
       let next = this.stackCache.get(stack + 1, id);
       if (next < 0) {

@@ -17,6 +17,7 @@
 import { LineSplitter } from '../lines';
 import { EventFields, isBlank, parseEventLine } from './event-line';
 import { type FrameSpan, isSrclineLine, newFrameSpan, parseFrameLine } from './frame-line';
+import { type HeaderEvent, parseHeaderEvent } from './header';
 
 /** What a non-event line of a record is. */
 export const ItemKind = {
@@ -169,6 +170,8 @@ export interface RecordSink {
   stray?(text: string, line: number): void;
   /** A line starting with '#' (perf script --header, comments). */
   comment?(text: string, line: number): void;
+  /** A `# event : name = …` header line, parsed (it also reaches comment()). */
+  headerEvent?(event: HeaderEvent, line: number): void;
   /** An empty line that closes no record. */
   blank?(line: number): void;
 }
@@ -179,6 +182,8 @@ export class PerfScriptRecordParser {
   private next = new EventFields();
   private readonly span = newFrameSpan();
   private inRecord = false;
+  /** The `# event :` attribute maps seen so far, by event name (modifiers included). */
+  readonly eventAttrs = new Map<string, Record<string, string>>();
 
   constructor(private readonly sink: RecordSink) {
     this.splitter = new LineSplitter((text, line) => this.onLine(text, line));
@@ -234,6 +239,11 @@ export class PerfScriptRecordParser {
     }
     const c0 = text.charCodeAt(0);
     if (c0 === 35) {
+      const ev = text.startsWith('# event') ? parseHeaderEvent(text) : null;
+      if (ev) {
+        this.eventAttrs.set(ev.name, ev.attr);
+        this.sink.headerEvent?.(ev, line);
+      }
       this.sink.comment?.(text, line);
       return;
     }

@@ -20,19 +20,18 @@ function nextPow2(n: number): number {
   return c;
 }
 
-/** (a, b) pairs of non-negative int32 → non-negative int32, open addressing. */
+/**
+ * (a, b) pairs of non-negative int32 → non-negative int32, open addressing.
+ * Each slot is [a, b, value, -] in one array, so a probe touches one cache line.
+ */
 export class PairMap {
-  private keyA: Int32Array;
-  private keyB: Int32Array;
-  private value: Int32Array;
+  private slots: Int32Array;
   private mask: number;
   size = 0;
 
   constructor(capacity = 1024) {
     const n = nextPow2(capacity * 2);
-    this.keyA = new Int32Array(n);
-    this.keyB = new Int32Array(n);
-    this.value = new Int32Array(n).fill(-1);
+    this.slots = new Int32Array(n * 4).fill(-1);
     this.mask = n - 1;
   }
 
@@ -45,37 +44,41 @@ export class PairMap {
 
   /** The value stored for (a, b), or -1. */
   get(a: number, b: number): number {
+    const slots = this.slots;
     const mask = this.mask;
     let i = PairMap.hash(a, b) & mask;
     for (;;) {
-      const v = this.value[i];
+      const at = i << 2;
+      const v = slots[at + 2];
       if (v < 0) return -1;
-      if (this.keyA[i] === a && this.keyB[i] === b) return v;
+      if (slots[at] === a && slots[at + 1] === b) return v;
       i = (i + 1) & mask;
     }
   }
 
   /** Stores a value for a key that is not in the map yet. */
   add(a: number, b: number, v: number): void {
-    if ((this.size + 1) * 2 > this.value.length) this.grow();
-    const mask = this.mask;
-    let i = PairMap.hash(a, b) & mask;
-    while (this.value[i] >= 0) i = (i + 1) & mask;
-    this.keyA[i] = a;
-    this.keyB[i] = b;
-    this.value[i] = v;
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    this.place(a, b, v);
     this.size++;
   }
 
+  private place(a: number, b: number, v: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = PairMap.hash(a, b) & mask;
+    while (slots[(i << 2) + 2] >= 0) i = (i + 1) & mask;
+    const at = i << 2;
+    slots[at] = a;
+    slots[at + 1] = b;
+    slots[at + 2] = v;
+  }
+
   private grow(): void {
-    const { keyA, keyB, value } = this;
-    const n = value.length * 2;
-    this.keyA = new Int32Array(n);
-    this.keyB = new Int32Array(n);
-    this.value = new Int32Array(n).fill(-1);
-    this.mask = n - 1;
-    this.size = 0;
-    for (let i = 0; i < value.length; i++) if (value[i] >= 0) this.add(keyA[i], keyB[i], value[i]);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(-1);
+    this.mask = (this.slots.length >> 2) - 1;
+    for (let at = 0; at < old.length; at += 4) if (old[at + 2] >= 0) this.place(old[at], old[at + 1], old[at + 2]);
   }
 }
 
@@ -86,12 +89,16 @@ export class PairMap {
  * matches when its stored text equals the line's text, whatever the address,
  * because the value depends on the text only. Texts are stored once (a
  * second-level Map shares them between addresses).
+ *
+ * Slots hold [hash, value, key index, -] side by side so that a probe touches
+ * one cache line before the final text comparison.
  */
 export class RegionCache {
   private slots: Int32Array;
   private mask: number;
+  private count = 0;
+  /** Distinct texts and their values, by key index. */
   private readonly keys: string[] = [];
-  private readonly hashes: number[] = [];
   private readonly values: number[] = [];
   private readonly byText = new Map<string, number>();
 
@@ -100,7 +107,7 @@ export class RegionCache {
     capacity = 4096,
   ) {
     const n = nextPow2(capacity * 2);
-    this.slots = new Int32Array(n).fill(-1);
+    this.slots = new Int32Array(n * 4).fill(-1);
     this.mask = n - 1;
   }
 
@@ -113,15 +120,17 @@ export class RegionCache {
 
   /** The value for text[from, to), or -1. `hash` comes from RegionCache.hash. */
   get(text: string, from: number, to: number, hash: number): number {
+    const slots = this.slots;
     const mask = this.mask;
     const len = to - from;
     let i = hash & mask;
     for (;;) {
-      const e = this.slots[i];
-      if (e < 0) return -1;
-      if (this.hashes[e] === hash) {
-        const key = this.keys[e];
-        if (key.length === len && text.startsWith(key, from)) return this.values[e];
+      const at = i << 2;
+      const k = slots[at + 2];
+      if (k < 0) return -1;
+      if (slots[at] === hash) {
+        const key = this.keys[k];
+        if (key.length === len && text.slice(from, to) === key) return slots[at + 1];
       }
       i = (i + 1) & mask;
     }
@@ -135,36 +144,40 @@ export class RegionCache {
    */
   resolve(text: string, from: number, to: number, hash: number, compute: (slice: string) => number): number {
     const slice = text.slice(from, to);
-    const known = this.byText.get(slice);
-    let key: string;
+    let k = this.byText.get(slice);
     let value: number;
-    if (known !== undefined) {
-      key = this.keys[known];
-      value = this.values[known];
+    if (k !== undefined) {
+      value = this.values[k];
     } else {
       value = compute(slice);
-      key = this.detach(slice);
+      k = this.keys.length;
+      const key = this.detach(slice);
+      this.keys.push(key);
+      this.values.push(value);
+      this.byText.set(key, k);
     }
-    if ((this.keys.length + 1) * 2 > this.slots.length) this.grow();
-    const e = this.keys.length;
-    this.keys.push(key);
-    this.hashes.push(hash);
-    this.values.push(value);
-    if (known === undefined) this.byText.set(key, e);
-    this.place(e);
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
+    this.place(hash, value, k);
     return value;
   }
 
-  private place(e: number): void {
+  private place(hash: number, value: number, k: number): void {
+    const slots = this.slots;
     const mask = this.mask;
-    let i = this.hashes[e] & mask;
-    while (this.slots[i] >= 0) i = (i + 1) & mask;
-    this.slots[i] = e;
+    let i = hash & mask;
+    while (slots[(i << 2) + 2] >= 0) i = (i + 1) & mask;
+    const at = i << 2;
+    slots[at] = hash;
+    slots[at + 1] = value;
+    slots[at + 2] = k;
+    this.count++;
   }
 
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    this.mask = this.slots.length - 1;
-    for (let e = 0; e < this.keys.length; e++) this.place(e);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2).fill(-1);
+    this.mask = (this.slots.length >> 2) - 1;
+    this.count = 0;
+    for (let at = 0; at < old.length; at += 4) if (old[at + 2] >= 0) this.place(old[at], old[at + 1], old[at + 2]);
   }
 }
