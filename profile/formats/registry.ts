@@ -1,13 +1,35 @@
 /**
- * Every format File > Open understands, in detection order: the cheap,
- * unambiguous magic numbers first, then text formats.
+ * Every format guestperf reads and writes. Detection order: unambiguous magic
+ * numbers and binary structure first, then JSON by its keys, then the text
+ * formats, perf script before folded stacks (a folded line can look like
+ * anything; a perf script event line cannot).
  */
+import { chromeTraceFormat } from './chrome-trace';
+import { cpuprofileFormat } from './cpuprofile';
+import { foldedFormat } from './folded';
 import type { TraceFormat } from './format';
 import { looksLikeText } from './lines';
 import { nativeFormat } from './native';
 import { perfScriptFormat } from './perf-script';
+import { pprofFormat } from './pprof';
+import { speedscopeFormat } from './speedscope';
 
-export const IMPORT_FORMATS: readonly TraceFormat[] = [nativeFormat, perfScriptFormat];
+export const IMPORT_FORMATS: readonly TraceFormat[] = [
+  nativeFormat,
+  pprofFormat,
+  speedscopeFormat,
+  cpuprofileFormat,
+  chromeTraceFormat,
+  perfScriptFormat,
+  foldedFormat,
+];
+
+/** Formats guestperf can write, by id. */
+export const EXPORT_FORMATS: readonly TraceFormat[] = IMPORT_FORMATS.filter((f) => f.export);
+
+export function formatById(id: string): TraceFormat | undefined {
+  return IMPORT_FORMATS.find((f) => f.id === id);
+}
 
 export function detectFormat(head: Uint8Array): TraceFormat | null {
   return IMPORT_FORMATS.find((f) => f.detect(head)) ?? null;
@@ -26,7 +48,8 @@ export function describeUnknown(fileName: string, head: Uint8Array): string {
   const excerpt = (lines[line - 1] ?? '').trim().slice(0, 60);
   return (
     `${fileName}:${line}: not a perf script file: "${excerpt}" is not an event line ` +
-    `(expected "comm pid [cpu] time: [period] event:")`
+    `(expected "comm pid [cpu] time: [period] event:"), and the file is not folded stacks, ` +
+    `speedscope, Chrome trace, .cpuprofile or pprof either`
   );
 }
 
