@@ -17,6 +17,7 @@ export default defineConfig({
           web: resolve('main/web/web.ts'),
           cli: resolve('main/cli/cli.ts'),
           'parse-worker': resolve('main/parse/worker.ts'),
+          'export-worker': resolve('main/export/worker.ts'),
         },
         external: ['electron', 'bufferutil', 'utf-8-validate'],
         output: { format: 'es', entryFileNames: '[name].js' },

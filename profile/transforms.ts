@@ -155,7 +155,10 @@ export function diffProfiles(before: Profile, after: Profile, opts: { normalize?
     const beforeEvent = p.events.findIndex((e) => e.name === 'before');
     let sumBefore = 0;
     let sumAfter = 0;
-    for (let i = 0; i < length; i++) (event[i] === beforeEvent ? (sumBefore += weight[i]) : (sumAfter += weight[i]));
+    for (let i = 0; i < length; i++) {
+      if (event[i] === beforeEvent) sumBefore += weight[i];
+      else sumAfter += weight[i];
+    }
     const scale = sumBefore > 0 ? sumAfter / sumBefore : 1;
     for (let i = 0; i < length; i++) if (event[i] === beforeEvent) weight[i] *= scale;
   }

@@ -30,6 +30,22 @@ export interface ApiMethods {
   recentFiles(): Promise<string[]>;
   /** Desktop only: Save As… dialog for the current profile; the saved path, or null. */
   saveDialog(): Promise<string | null>;
+  /** Desktop only: File > Export… in one of HostInfo.exportFormats; the written path, or null. */
+  exportDialog(formatId: string): Promise<string | null>;
+  /** The current profile exported in memory, for the browser to download. */
+  exportProfile(formatId: string): Promise<ExportedFile>;
+}
+
+export interface ExportedFile {
+  /** Suggested file name, with the format's extension. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface ExportFormatInfo {
+  id: string;
+  name: string;
+  extension: string;
 }
 
 export type ApiMethodName = keyof ApiMethods;
@@ -43,6 +59,8 @@ export interface HostInfo {
   maxFileBytes: number;
   /** Largest chunk uploadChunk accepts, in bytes. */
   maxChunkBytes: number;
+  /** Formats File > Export… offers. */
+  exportFormats: ExportFormatInfo[];
 }
 
 /** Events the main side pushes to the window. */
@@ -73,7 +91,8 @@ export const MAX_UPLOAD_CHUNK = 4 * 1024 * 1024;
  * `uploadChunk` the chunk is the payload and args is [job].
  * Host → client: {"id", "result"} or {"id", "error": message}, and
  * {"event": ApiEvent}; for `job-done` the profile is the payload and the
- * event's `profile` field is omitted from the JSON.
+ * event's `profile` field is omitted from the JSON. A result with a `bytes`
+ * field (ExportedFile) carries them as the payload, omitted from the JSON.
  */
 export interface WireRequest {
   id: number;

@@ -6,10 +6,18 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
-import { IMPORT_EXTENSIONS } from '../../profile/formats/registry';
+import { EXPORT_FORMATS, formatById, IMPORT_EXTENSIONS } from '../../profile/formats/registry';
+import { runExport } from '../export/export-job';
 import { writeNativeTrace } from '../files/native-trace';
 import { ParseJob } from '../parse/parse-job';
-import { MAX_UPLOAD_CHUNK, type ApiEvent, type ApiMethods, type HostInfo, type JobId } from './contract';
+import {
+  MAX_UPLOAD_CHUNK,
+  type ApiEvent,
+  type ApiMethods,
+  type ExportedFile,
+  type HostInfo,
+  type JobId,
+} from './contract';
 import { ApiInputError } from './validate';
 import type { RecentFiles } from './recent-files';
 
@@ -17,13 +25,15 @@ export interface ShellHooks {
   /** Native Open dialog; resolves to a path or null. */
   showOpenDialog?(extensions: readonly string[]): Promise<string | null>;
   /** Native Save dialog; resolves to a path or null. */
-  showSaveDialog?(defaultName: string): Promise<string | null>;
+  showSaveDialog?(defaultName: string, format: { name: string; extension: string }): Promise<string | null>;
 }
 
 export interface SessionOptions {
   host: HostInfo['host'];
   version: string;
   workerUrl: URL;
+  /** The export worker (out/main/export-worker.js). */
+  exportWorkerUrl: URL;
   emit(event: ApiEvent): void;
   recent: RecentFiles;
   maxFileBytes: number;
@@ -36,6 +46,16 @@ interface Job {
   upload: boolean;
   received: number;
   total: number;
+}
+
+const baseName = (name: string) => name.replace(/(\.[a-z0-9]+)+$/i, '');
+
+function exportFormat(id: string): { name: string; extension: string } {
+  const f = formatById(id);
+  if (!f?.export) {
+    throw new ApiInputError(`unknown export format ${JSON.stringify(id)} (one of: ${EXPORT_FORMATS.map((e) => e.id).join(', ')})`);
+  }
+  return { name: f.name, extension: f.exportExtension ?? f.extensions[0] };
 }
 
 export class ApiSession implements ApiMethods {
@@ -53,6 +73,7 @@ export class ApiSession implements ApiMethods {
       extensions: [...IMPORT_EXTENSIONS],
       maxFileBytes: this.opts.maxFileBytes,
       maxChunkBytes: MAX_UPLOAD_CHUNK,
+      exportFormats: EXPORT_FORMATS.map((f) => ({ id: f.id, name: f.name, extension: f.exportExtension ?? f.extensions[0] })),
     };
   }
 
@@ -114,20 +135,43 @@ export class ApiSession implements ApiMethods {
   }
 
   async saveDialog(): Promise<string | null> {
+    const current = this.requireCurrent('Save As');
     const show = this.opts.shell?.showSaveDialog;
     if (!show) throw new ApiInputError('saveDialog: this window has no native dialogs');
-    if (!this.current) throw new ApiInputError('Save As: nothing is open');
-    const path = await show(this.current.name.replace(/\.[^.]*$/, '') + '.guestperf');
+    const path = await show(baseName(current.name) + '.guestperf', { name: 'guestperf trace', extension: 'guestperf' });
     if (path === null) return null;
-    await writeNativeTrace(path, this.current.bytes);
+    await writeNativeTrace(path, current.bytes);
     await this.opts.recent.add(path);
     return path;
+  }
+
+  async exportDialog(formatId: string): Promise<string | null> {
+    const current = this.requireCurrent('Export');
+    const format = exportFormat(formatId);
+    const show = this.opts.shell?.showSaveDialog;
+    if (!show) throw new ApiInputError('exportDialog: this window has no native dialogs (use exportProfile)');
+    const path = await show(`${baseName(current.name)}.${format.extension}`, format);
+    if (path === null) return null;
+    await runExport(this.opts.exportWorkerUrl, { profile: current.bytes, formatId, path });
+    return path;
+  }
+
+  async exportProfile(formatId: string): Promise<ExportedFile> {
+    const current = this.requireCurrent('Export');
+    const format = exportFormat(formatId);
+    const bytes = await runExport(this.opts.exportWorkerUrl, { profile: current.bytes, formatId });
+    return { name: `${baseName(current.name)}.${format.extension}`, bytes: bytes ?? new Uint8Array(0) };
   }
 
   /** Ends every job (the window closed or the connection dropped). */
   dispose(): void {
     for (const job of this.jobs.values()) job.parse.cancel();
     this.jobs.clear();
+  }
+
+  private requireCurrent(action: string): { name: string; bytes: Uint8Array } {
+    if (!this.current) throw new ApiInputError(`${action}: nothing is open`);
+    return this.current;
   }
 
   private checkSize(name: string, size: number): void {

@@ -37,6 +37,8 @@ const SIGNATURES: { [M in ApiMethodName]: Check[] } = {
   cancelJob: [count],
   recentFiles: [],
   saveDialog: [],
+  exportDialog: [string(64)],
+  exportProfile: [string(64)],
 };
 
 export const API_METHOD_NAMES = Object.keys(SIGNATURES) as ApiMethodName[];

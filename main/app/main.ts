@@ -41,6 +41,7 @@ function createWindow(): void {
     host: 'electron',
     version: VERSION,
     workerUrl: new URL('./parse-worker.js', import.meta.url),
+    exportWorkerUrl: new URL('./export-worker.js', import.meta.url),
     emit,
     recent,
     maxFileBytes: maxFileBytes(totalmem()),
@@ -52,10 +53,10 @@ function createWindow(): void {
         });
         return r.canceled ? null : (r.filePaths[0] ?? null);
       },
-      async showSaveDialog(defaultName) {
+      async showSaveDialog(defaultName, format) {
         const r = await dialog.showSaveDialog(win, {
           defaultPath: defaultName,
-          filters: [{ name: 'guestperf trace', extensions: ['guestperf'] }],
+          filters: [{ name: format.name, extensions: [format.extension] }],
         });
         return r.canceled || !r.filePath ? null : r.filePath;
       },
@@ -65,11 +66,13 @@ function createWindow(): void {
 
   const report = (e: unknown) => dialog.showErrorBox('guestperf', e instanceof Error ? e.message : String(e));
   const refreshMenu = async () => {
+    const { exportFormats } = await session.info();
     Menu.setApplicationMenu(
-      buildMenu(await recent.list(), {
+      buildMenu(await recent.list(), exportFormats, {
         open: () => void session.openDialog().then(refreshMenu, report),
         openRecent: (path) => void session.openPath(path).then(refreshMenu, report),
         saveAs: () => void session.saveDialog().then(refreshMenu, report),
+        exportAs: (formatId) => void session.exportDialog(formatId).catch(report),
       }),
     );
   };

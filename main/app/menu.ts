@@ -1,13 +1,15 @@
-/** The native menu: File > Open…, Open Recent, Save As…, Quit. */
+/** The native menu: File > Open…, Open Recent, Save As…, Export…, Quit. */
 import { Menu, type MenuItemConstructorOptions } from 'electron';
+import type { ExportFormatInfo } from '../api/contract';
 
 export interface MenuActions {
   open(): void;
   openRecent(path: string): void;
   saveAs(): void;
+  exportAs(formatId: string): void;
 }
 
-export function buildMenu(recent: string[], actions: MenuActions): Menu {
+export function buildMenu(recent: string[], exportFormats: ExportFormatInfo[], actions: MenuActions): Menu {
   const isMac = process.platform === 'darwin';
   const file: MenuItemConstructorOptions = {
     label: 'File',
@@ -21,6 +23,10 @@ export function buildMenu(recent: string[], actions: MenuActions): Menu {
       },
       { type: 'separator' },
       { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: () => actions.saveAs() },
+      {
+        label: 'Export…',
+        submenu: exportFormats.map((f) => ({ label: `${f.name} (.${f.extension})…`, click: () => actions.exportAs(f.id) })),
+      },
       { type: 'separator' },
       isMac ? { role: 'close' } : { role: 'quit', label: 'Quit' },
     ],

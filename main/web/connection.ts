@@ -33,7 +33,15 @@ export function serveConnection(ws: WebSocket, options: Omit<SessionOptions, 'em
       const args = req.method === 'uploadChunk' && Array.isArray(req.args) ? [...req.args, payload] : req.args;
       const reqId = id;
       dispatch(session, req.method, args).then(
-        (result) => send({ id: reqId, result: result ?? null }),
+        (result) => {
+          // ExportedFile: its bytes travel as the payload (contract.ts, wire format).
+          if (result && typeof result === 'object' && (result as { bytes?: unknown }).bytes instanceof Uint8Array) {
+            const { bytes, ...rest } = result as { bytes: Uint8Array };
+            send({ id: reqId, result: rest }, bytes);
+          } else {
+            send({ id: reqId, result: result ?? null });
+          }
+        },
         (e: Error) => send({ id: reqId, error: e.message }),
       );
     } catch (e) {

@@ -27,6 +27,7 @@ const host = await startWebHost({
   port: parsePort(argv),
   rendererDir: fileURLToPath(new URL('../renderer', import.meta.url)),
   workerUrl: new URL('./parse-worker.js', import.meta.url),
+  exportWorkerUrl: new URL('./export-worker.js', import.meta.url),
   recent: recentFilesAt(join(homedir(), '.config', 'guestperf', 'recent-web.json')),
   maxFileBytes: maxFileBytes(totalmem()),
   version: VERSION,

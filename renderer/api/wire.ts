@@ -59,6 +59,7 @@ export type DecodedReply =
 /**
  * A host → client frame. A `job-done` event gets its profile back from the
  * payload (the JSON omits it); without a payload it becomes a `job-failed`.
+ * A result with a payload (ExportedFile) gets it back as its `bytes`.
  */
 export function decodeReply(frame: ArrayBuffer | Uint8Array): DecodedReply {
   const { message, payload } = decodeFrame(frame);
@@ -81,7 +82,11 @@ export function decodeReply(frame: ArrayBuffer | Uint8Array): DecodedReply {
   }
   if (typeof reply.id !== 'number') throw new WireError('reply has neither an id nor an event');
   if ('error' in reply) return { kind: 'error', id: reply.id, error: String(reply.error) };
-  if ('result' in reply) return { kind: 'result', id: reply.id, result: reply.result };
+  if ('result' in reply) {
+    // An ExportedFile's bytes travel as the payload.
+    const result = payload && reply.result && typeof reply.result === 'object' ? { ...reply.result, bytes: payload } : reply.result;
+    return { kind: 'result', id: reply.id, result };
+  }
   // `result: undefined` (a void method) is dropped by JSON.stringify.
   return { kind: 'result', id: reply.id, result: undefined };
 }

@@ -5,7 +5,7 @@
  * Every pending call is rejected when the socket closes: the window must
  * never wait forever on an answer that cannot come.
  */
-import type { ApiEvent, ApiMethodName, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
+import type { ApiEvent, ApiMethodName, GuestperfApi, HostInfo, JobId, ExportedFile } from '../../main/api/contract';
 import { decodeReply, encodeRequest, WireError } from './wire';
 
 /** The part of the WebSocket constructor the client uses (tests pass a fake). */
@@ -81,6 +81,8 @@ export function connectWebSocketApi(url: string, options: WsClientOptions = {}):
       cancelJob: (job) => call<void>('cancelJob', [job]),
       recentFiles: () => call<string[]>('recentFiles', []),
       saveDialog: () => call<string | null>('saveDialog', []),
+      exportDialog: (formatId) => call<string | null>('exportDialog', [formatId]),
+      exportProfile: (formatId) => call<ExportedFile>('exportProfile', [formatId]),
       onEvent(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);

@@ -13,6 +13,7 @@ import { markRaw, ref, shallowRef } from 'vue';
 import type { ApiEvent, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
 import { deserializeProfile } from '../../profile/serialize';
 import type { ImportWarning } from '../../profile/model';
+import { downloadFile } from '../api/download';
 import { uploadFile, type FileLike, type UploadControl } from '../api/upload';
 import { useProfileStore } from './profile';
 
@@ -219,5 +220,17 @@ export const useLoadStore = defineStore('load', () => {
     }
   }
 
-  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, cancel, fail, dismissError };
+  /** File > Export…: a native save dialog on the desktop, a download in the browser. */
+  async function exportAs(formatId: string): Promise<void> {
+    const a = api.value;
+    if (!a) return;
+    try {
+      if (host.value?.host === 'electron') await a.exportDialog(formatId);
+      else downloadFile(await a.exportProfile(formatId));
+    } catch (e) {
+      fail(`Could not export: ${message(e)}`);
+    }
+  }
+
+  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, cancel, exportAs, fail, dismissError };
 });

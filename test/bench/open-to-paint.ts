@@ -28,10 +28,10 @@ async function makeTrace(path: string): Promise<number> {
   for (let copy = 0; written < targetMb * 1e6; copy++) {
     // Shift times so the file reads as one long recording.
     const chunk = body.replace(/ (\d+)\.(\d{6}):/g, (_m, s: string, us: string) => ` ${Number(s) + copy * 2}.${us}:`);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     written += Buffer.byteLength(chunk);
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   return (await stat(path)).size;
 }
 

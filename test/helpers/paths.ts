@@ -7,9 +7,12 @@ export const outDir = fileURLToPath(new URL('../../out/', import.meta.url));
 export const corpora = fileURLToPath(new URL('../../../shared/peer-corpora/', import.meta.url));
 export const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-/** The parse worker as built by electron-vite (`npm test` builds first). */
-export function builtWorkerUrl(): URL {
-  const url = new URL('../../out/main/parse-worker.js', import.meta.url);
-  if (!existsSync(url)) throw new Error('out/main/parse-worker.js is missing: run `npm run build` first');
+function built(file: string): URL {
+  const url = new URL(`../../out/main/${file}`, import.meta.url);
+  if (!existsSync(url)) throw new Error(`out/main/${file} is missing: run \`npm run build\` first`);
   return url;
 }
+
+/** The workers as built by electron-vite (`npm test` builds first). */
+export const builtWorkerUrl = () => built('parse-worker.js');
+export const builtExportWorkerUrl = () => built('export-worker.js');

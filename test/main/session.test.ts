@@ -9,7 +9,7 @@ import { ApiSession } from '../../main/api/session';
 import { writeNativeTrace } from '../../main/files/native-trace';
 import { totalWeight } from '../../profile/model';
 import { deserializeProfile } from '../../profile/serialize';
-import { builtWorkerUrl, corpora } from '../helpers/paths';
+import { builtExportWorkerUrl, builtWorkerUrl, corpora } from '../helpers/paths';
 
 let dir: string;
 
@@ -20,6 +20,7 @@ function session(maxFileBytes = 2 ** 31) {
     host: 'web',
     version: 'test',
     workerUrl: builtWorkerUrl(),
+    exportWorkerUrl: builtExportWorkerUrl(),
     recent: recentFilesInMemory(),
     maxFileBytes,
     emit: (e) => {
@@ -124,6 +125,35 @@ describe('opening files through the API session (real worker threads)', () => {
     expect(await outcome(job)).toEqual({ type: 'job-cancelled', job });
     expect(events.filter((e) => 'job' in e && e.job === job && e.type !== 'job-started')).toHaveLength(1);
     await expect(s.uploadChunk(job, new Uint8Array(1))).rejects.toThrow(/no upload in progress/);
+  });
+
+  it('exports the open profile in every export format, and each file opens again with the same total', async () => {
+    const { s, outcome } = session();
+    const src = join(corpora, 'brendangregg-FlameGraph/test/perf-dd-stacks-01.txt');
+    const first = (await outcome(await s.openPath(src))) as { profile: Uint8Array };
+    const total = totalWeight(deserializeProfile(first.profile));
+    const count = deserializeProfile(first.profile).samples.length;
+    const { exportFormats } = await s.info();
+    expect(exportFormats.map((f) => f.id).sort()).toEqual(
+      ['chrome-trace', 'cpuprofile', 'folded', 'guestperf', 'perf-script', 'pprof', 'speedscope'].filter((id) =>
+        exportFormats.some((f) => f.id === id),
+      ),
+    );
+    expect(exportFormats.length).toBeGreaterThanOrEqual(5);
+    for (const f of exportFormats) {
+      await outcome(await s.openPath(src)); // each re-import below becomes the current profile
+      const file = await s.exportProfile(f.id);
+      expect(file.name).toBe(`perf-dd-stacks-01.${f.extension}`);
+      const path = join(dir, file.name);
+      await writeFile(path, file.bytes);
+      const again = await outcome(await s.openPath(path));
+      expect(again.type, `${f.id}: ${(again as { message?: string }).message}`).toBe('job-done');
+      const back = deserializeProfile((again as { profile: Uint8Array }).profile);
+      // A .cpuprofile holds samples and time deltas, not periods: its weights are times.
+      if (f.id === 'cpuprofile') expect(back.samples.length).toBe(count);
+      else expect(totalWeight(back), f.id).toBeCloseTo(total, 0);
+    }
+    await expect(s.exportProfile('nope')).rejects.toThrow(/unknown export format "nope"/);
   });
 
   it('round-trips a profile through the native file, gzip and atomically written', async () => {

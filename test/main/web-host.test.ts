@@ -7,7 +7,7 @@ import { recentFilesInMemory } from '../../main/api/recent-files';
 import { startWebHost, type WebHost } from '../../main/web/server';
 import { deserializeProfile } from '../../profile/serialize';
 import { totalWeight } from '../../profile/model';
-import { builtWorkerUrl } from '../helpers/paths';
+import { builtExportWorkerUrl, builtWorkerUrl } from '../helpers/paths';
 import { connect } from '../helpers/ws-client';
 
 let host: WebHost;
@@ -36,6 +36,7 @@ beforeAll(async () => {
     port: 0,
     rendererDir: root,
     workerUrl: builtWorkerUrl(),
+    exportWorkerUrl: builtExportWorkerUrl(),
     recent: recentFilesInMemory(),
     maxFileBytes: 64 * 1024 * 1024,
     version: 'test',

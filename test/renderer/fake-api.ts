@@ -18,7 +18,7 @@ export function fakeApi(host: HostInfo['host'] = 'web'): FakeApi {
   const listeners = new Set<(e: ApiEvent) => void>();
   const api: FakeApi = {
     calls: [],
-    hostInfo: { host, version: '0.1.0-test', extensions: ['txt'], maxFileBytes: 1 << 30, maxChunkBytes: 1 << 20 },
+    hostInfo: { host, version: '0.1.0-test', extensions: ['txt'], maxFileBytes: 1 << 30, maxChunkBytes: 4 << 20, exportFormats: [{ id: 'folded', name: 'folded stacks', extension: 'folded' }] },
     nextJob: 7,
     inFlight: 0,
     maxInFlight: 0,
@@ -63,6 +63,14 @@ export function fakeApi(host: HostInfo['host'] = 'web'): FakeApi {
     },
     async saveDialog() {
       return null;
+    },
+    async exportDialog(formatId) {
+      api.calls.push({ method: 'exportDialog', args: [formatId] });
+      return null;
+    },
+    async exportProfile(formatId) {
+      api.calls.push({ method: 'exportProfile', args: [formatId] });
+      return { name: `small.${formatId}`, bytes: new TextEncoder().encode('main;work 1\n') };
     },
   };
   return api;
