@@ -109,4 +109,38 @@ describe('opening a real perf script capture in the browser window', () => {
     expect(await attr('data-frames-drawn')).toBeGreaterThan(50);
     await screenshot(page, 'not-a-perf-script');
   });
+
+  it('exports the open profile as a browser download (folded stacks)', async () => {
+    const total = await attr('data-root-total');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-select').selectOption('folded'),
+    ]);
+    expect(download.suggestedFilename()).toBe('gzip-find-dwarf.folded');
+    const folded = await readFile((await download.path())!, 'utf8');
+    const sum = folded
+      .trim()
+      .split('\n')
+      .reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    expect(sum).toBe(total);
+  });
+
+  it('keeps host, hypervisor and guest apart in a perf kvm --host --guest capture', async () => {
+    await openFile(join(fixtures, 'perf-script/kvm-host-guest.txt'));
+    await expect.poll(() => text('status'), { timeout: 10_000 }).toContain('kvm-host-guest.txt');
+    const box = (await canvas().boundingBox())!;
+    const rowHeight = await attr('data-row-height');
+    const seen = new Set<string>();
+    for (let row = 1; row <= 16 && seen.size < 5; row += 2) {
+      for (let fx = 0.05; fx < 1; fx += 0.1) {
+        await page.mouse.move(box.x + box.width * fx, box.y + box.height - rowHeight * (row + 0.5));
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        if (!(await page.getByTestId('tooltip').isVisible())) continue;
+        const tip = await text('tooltip');
+        for (const ctx of ['host user', 'host kernel', 'hypervisor', 'guest kernel', 'guest user']) if (tip.includes(ctx)) seen.add(ctx);
+      }
+    }
+    await screenshot(page, 'flame-graph-host-guest');
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['guest kernel', 'host kernel', 'hypervisor']));
+  });
 });
