@@ -1,9 +1,9 @@
 /**
  * ProfileBuilder: the one way importers (and the emulator) create a Profile.
  *
- * Interning uses numeric keys on the hot path: a stack row is keyed by
- * (prefix + 1) * 2^26 + frame, exact in a double while both stay below 2^26
- * (67M frames or stacks, far beyond what fits in memory as samples anyway).
+ * Interning avoids building keys on the hot path: frames go through nested
+ * Maps of small integers, and stacks through an open-addressing table whose
+ * slots point at stack rows, so the (prefix, frame) key is the row itself.
  */
 import {
   type CounterTrack,
@@ -16,7 +16,6 @@ import {
   type ProfileMeta,
 } from './model';
 
-const KEY_SHIFT = 67108864; // 2^26
 
 type TypedArray = Int32Array | Float64Array | Uint8Array;
 interface TypedArrayCtor<T extends TypedArray> {
@@ -41,6 +40,9 @@ class Column<T extends TypedArray> {
     }
     this.data[this.length++] = v;
   }
+  at(i: number): number {
+    return this.data[i];
+  }
   finish(): T {
     return this.data.slice(0, this.length) as T;
   }
@@ -49,6 +51,11 @@ class Column<T extends TypedArray> {
 const int32 = (capacity?: number) => new Column(Int32Array, capacity);
 const float64 = (capacity?: number) => new Column(Float64Array, capacity);
 const uint8 = (capacity?: number) => new Column(Uint8Array, capacity);
+
+function stackHash(prefix: number, frame: number): number {
+  const h = Math.imul(prefix + 1, 0x9e3779b1) ^ Math.imul(frame, 0x85ebca6b);
+  return (h ^ (h >>> 15)) >>> 0;
+}
 
 export interface SampleInput {
   stack: number;
@@ -73,7 +80,8 @@ export class ProfileBuilder {
 
   private readonly stackFrame = int32();
   private readonly stackPrefix = int32();
-  private readonly stackIndex = new Map<number, number>();
+  /** Slot → stack row + 1 (0 = empty); power-of-two size, at most half full. */
+  private stackSlots = new Int32Array(1 << 12);
 
   private readonly threadComm = int32(64);
   private readonly threadPid = int32(64);
@@ -138,15 +146,31 @@ export class ProfileBuilder {
 
   /** The stack row for `frame` called from `prefix` (-1 for a root frame). */
   stack(prefix: number, frame: number): number {
-    const key = (prefix + 1) * KEY_SHIFT + frame;
-    let s = this.stackIndex.get(key);
-    if (s === undefined) {
-      s = this.stackFrame.length;
-      this.stackFrame.push(frame);
-      this.stackPrefix.push(prefix);
-      this.stackIndex.set(key, s);
+    const slots = this.stackSlots;
+    const mask = slots.length - 1;
+    for (let i = stackHash(prefix, frame) & mask; ; i = (i + 1) & mask) {
+      const row = slots[i] - 1;
+      if (row < 0) {
+        const s = this.stackFrame.length;
+        this.stackFrame.push(frame);
+        this.stackPrefix.push(prefix);
+        slots[i] = s + 1;
+        if (2 * this.stackFrame.length > slots.length) this.growStackSlots();
+        return s;
+      }
+      if (this.stackFrame.at(row) === frame && this.stackPrefix.at(row) === prefix) return row;
     }
-    return s;
+  }
+
+  private growStackSlots(): void {
+    const slots = new Int32Array(this.stackSlots.length * 2);
+    const mask = slots.length - 1;
+    for (let row = 0; row < this.stackFrame.length; row++) {
+      let i = stackHash(this.stackPrefix.at(row), this.stackFrame.at(row)) & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = row + 1;
+    }
+    this.stackSlots = slots;
   }
 
   machine(name: string, kind: MachineInfo['kind'], pid = -1): number {
