@@ -4,6 +4,9 @@
  * "(not yet available)", and refuse to run with status 2.
  */
 import { COLLAPSE_USAGE, collapseCommand } from './collapse';
+import { CONVERT_USAGE, convertCommand } from './convert';
+import { REPORT_USAGE, reportCommand } from './report';
+import { SCRIPT_USAGE, scriptCommand } from './script';
 import type { CliIo } from './io';
 
 export type { CliIo } from './io';
@@ -34,11 +37,17 @@ const COMMANDS: readonly Command[] = [
       'Usage: guestperf record [scenario options] [-e EVENTS]... [-F HZ | -c PERIOD] [-g] [-a] -o FILE\n' +
       SCENARIO_OPTIONS,
   },
-  { name: 'report', summary: 'top functions of a trace, split by execution context', usage: 'Usage: guestperf report FILE' },
+  {
+    name: 'report',
+    summary: 'top functions of a trace, split by execution context',
+    usage: REPORT_USAGE,
+    run: reportCommand,
+  },
   {
     name: 'script',
     summary: 'print a trace as perf script text (guest samples with VM:/VCPU:)',
-    usage: 'Usage: guestperf script FILE',
+    usage: SCRIPT_USAGE,
+    run: scriptCommand,
   },
   {
     name: 'collapse',
@@ -49,7 +58,8 @@ const COMMANDS: readonly Command[] = [
   {
     name: 'convert',
     summary: 'convert a trace between formats',
-    usage: 'Usage: guestperf convert IN -o OUT [--to FORMAT]',
+    usage: CONVERT_USAGE,
+    run: convertCommand,
   },
   {
     name: 'compare',

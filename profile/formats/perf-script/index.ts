@@ -5,9 +5,11 @@
 import type { TraceFormat } from '../format';
 import { looksLikeText } from '../lines';
 import { EventFields, parseEventLine } from './event-line';
+import { exportPerfScript } from './export';
 import { createPerfScriptImporter } from './importer';
 
 export { createPerfScriptImporter } from './importer';
+export { exportPerfScript } from './export';
 export { PerfScriptRecordParser, PerfRecord, ItemKind } from './records';
 export { PerfScriptCollapser, type CollapseOptions } from './collapse';
 
@@ -39,4 +41,6 @@ export const perfScriptFormat: TraceFormat = {
   extensions: ['perf', 'txt', 'script'],
   detect,
   createImporter: createPerfScriptImporter,
+  export: exportPerfScript,
+  exportExtension: 'perf',
 };
