@@ -4,13 +4,13 @@
  * chunks; only the distinct stacks are kept in memory.
  */
 import { createReadStream } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { describeUnknown } from '../../../profile/formats/registry';
 import { perfScriptFormat } from '../../../profile/formats/perf-script';
 import { type CollapseOptions, type CollapseResult, PerfScriptCollapser } from '../../../profile/formats/perf-script/collapse';
 import { parseArgs } from '../args';
-import type { CliIo } from './io';
+import { errnoText, writeChunks, type CliIo } from './io';
 
 export const COLLAPSE_USAGE = `Usage: guestperf collapse [--pid|--tid] [--kernel] [--jit] [--all] [--addrs] [--event-filter EV] [FILE|-]
 
@@ -115,53 +115,17 @@ export function collapseOptions(flags: Set<string>, eventFilter: string | undefi
   };
 }
 
-/**
- * Writes lines with '\n', in ~1 MiB writes, waiting for the stream to drain.
- * Resolves false when the reader went away (EPIPE: `| head`), which is the
- * reader's choice, not a failure.
- */
-async function writeLines(out: Writable, lines: string[]): Promise<boolean> {
-  let failed: NodeJS.ErrnoException | null = null;
-  const onError = (e: NodeJS.ErrnoException) => (failed = e);
-  out.on('error', onError);
-  const drained = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        out.off('drain', done);
-        out.off('error', done);
-        out.off('close', done);
-        resolve();
-      };
-      out.on('drain', done);
-      out.on('error', done);
-      out.on('close', done);
-    });
-  try {
-    let buf = '';
-    for (let i = 0; i <= lines.length && !failed; i++) {
-      if (i < lines.length) buf += lines[i] + '\n';
-      if (buf.length >= 1 << 20 || (i === lines.length && buf.length > 0)) {
-        const ok = out.write(buf);
-        buf = '';
-        if (!ok && !failed) await drained();
-      }
+/** The folded lines, '\n'-terminated, in writes of about 1 MiB. */
+function* batched(lines: string[]): Generator<string> {
+  let buf = '';
+  for (const line of lines) {
+    buf += line + '\n';
+    if (buf.length >= 1 << 20) {
+      yield buf;
+      buf = '';
     }
-  } finally {
-    out.off('error', onError);
   }
-  const err = failed as NodeJS.ErrnoException | null;
-  if (err && err.code !== 'EPIPE') throw err;
-  return err === null;
-}
-
-function errnoText(e: NodeJS.ErrnoException): string {
-  const known: Record<string, string> = {
-    ENOENT: 'no such file',
-    EACCES: 'permission denied',
-    EISDIR: 'is a directory',
-    EPERM: 'operation not permitted',
-  };
-  return (e.code && known[e.code]) ?? e.message;
+  if (buf.length > 0) yield buf;
 }
 
 export async function collapseCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -198,6 +162,6 @@ export async function collapseCommand(argv: readonly string[], io: CliIo): Promi
     throw e;
   }
   for (const w of result.warnings) io.stderr.write(`guestperf collapse: ${w}\n`);
-  await writeLines(io.stdout, result.lines);
+  await writeChunks(io.stdout, batched(result.lines));
   return 0;
 }

@@ -5,13 +5,12 @@
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import type { Writable } from 'node:stream';
 import { ParseError, type TraceFormat } from '../../../profile/formats/format';
 import { EXPORT_FORMATS, formatById } from '../../../profile/formats/registry';
 import type { Profile } from '../../../profile/model';
 import { TraceReadError, importTrace, writeTrace } from '../../files/trace-io';
 import { parseArgs } from '../args';
-import type { CliIo } from './io';
+import { CommandError, errnoText, runReporting, type CliIo } from './io';
 
 export const CONVERT_USAGE = `Usage: guestperf convert IN -o OUT [--to FORMAT]
 
@@ -23,22 +22,6 @@ from its content; gzip-compressed input is decompressed). The output format is
       --to FORMAT     ${EXPORT_FORMATS.map((f) => f.id).join(', ')}
   -h, --help          this text
 `;
-
-/** A failure the user sees as one line, exit status 2. */
-export class CommandError extends Error {
-  override name = 'CommandError';
-}
-
-function errnoText(e: NodeJS.ErrnoException): string {
-  const known: Record<string, string> = {
-    ENOENT: 'no such file',
-    EACCES: 'permission denied',
-    EISDIR: 'is a directory',
-    EPERM: 'operation not permitted',
-    ENOTDIR: 'not a directory',
-  };
-  return (e.code && known[e.code]) ?? e.message;
-}
 
 function oneLine(text: string): string {
   return text.split('\n')[0].trim();
@@ -56,51 +39,6 @@ export async function readProfile(file: string): Promise<Profile> {
   }
 }
 
-/**
- * Writes text chunks to `out`, waiting for it to drain. Resolves false when
- * the reader went away (EPIPE: `| head`), which is the reader's choice.
- */
-export async function writeChunks(out: Writable, chunks: Iterable<string | Uint8Array>): Promise<boolean> {
-  let failed: NodeJS.ErrnoException | null = null;
-  const onError = (e: NodeJS.ErrnoException) => (failed = e);
-  out.on('error', onError);
-  const drained = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        out.off('drain', done);
-        out.off('error', done);
-        out.off('close', done);
-        resolve();
-      };
-      out.on('drain', done);
-      out.on('error', done);
-      out.on('close', done);
-    });
-  try {
-    for (const chunk of chunks) {
-      if (failed) break;
-      if (!out.write(chunk) && !failed) await drained();
-    }
-  } finally {
-    out.off('error', onError);
-  }
-  const err = failed as NodeJS.ErrnoException | null;
-  if (err && err.code !== 'EPIPE') throw err;
-  return err === null;
-}
-
-/** Runs a command body: CommandError → `guestperf <cmd>: message`, status 2. */
-export async function runReporting(cmd: string, io: CliIo, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof CommandError) {
-      io.stderr.write(`guestperf ${cmd}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-}
 
 function validIds(): string {
   return EXPORT_FORMATS.map((f) => f.id).join(', ');

@@ -6,7 +6,8 @@
  */
 import { EXEC_CONTEXT_NAMES, type Profile } from '../../../profile/model';
 import { parseArgs } from '../args';
-import { CommandError, readProfile, runReporting, writeChunks } from './convert';
+import { readProfile } from './convert';
+import { CommandError, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
 
 export const REPORT_USAGE = `Usage: guestperf report [--sort self|total] [--top N] FILE

@@ -4,7 +4,8 @@
  */
 import { exportPerfScript } from '../../../profile/formats/perf-script';
 import { parseArgs } from '../args';
-import { CommandError, readProfile, runReporting, writeChunks } from './convert';
+import { readProfile } from './convert';
+import { CommandError, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
 
 export const SCRIPT_USAGE = `Usage: guestperf script FILE
