@@ -21,6 +21,8 @@ const MAGIC = 0x46525047; // "GPRF" little-endian
  */
 export const SERIAL_VERSION = 1;
 const PRELUDE = 12;
+/** Largest column a reader allocates (2 GiB: a typed array's practical limit). */
+const MAX_COLUMN_BYTES = 2 ** 31 - 1;
 
 type ColumnType = 'i32' | 'f64' | 'u8';
 const TABLES = ['frames', 'stacks', 'threads', 'samples', 'markers'] as const;
@@ -53,7 +55,8 @@ export class SerializeError extends Error {
   override name = 'SerializeError';
 }
 
-const align8 = (n: number) => (n + 7) & ~7;
+/** Arithmetic, not `& ~7`: lengths read from a file may exceed 2^31. */
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const PADDING = new Uint8Array(8);
 
 function typeOf(a: ArrayBufferView): ColumnType {
@@ -138,7 +141,9 @@ function readPrelude(bytes: Uint8Array): number {
     throw new SerializeError(`written by a newer guestperf (format version ${version}; this one reads up to ${SERIAL_VERSION})`);
   }
   if (version < 1) throw new SerializeError(`unknown format version ${version}`);
-  return dv.getUint32(8, true);
+  const headerLen = dv.getUint32(8, true);
+  if (headerLen > MAX_COLUMN_BYTES) throw new SerializeError('profile header length is corrupt');
+  return headerLen;
 }
 
 function parseHeader(bytes: Uint8Array): Header {
@@ -151,10 +156,19 @@ function parseHeader(bytes: Uint8Array): Header {
   if (!header || !Array.isArray(header.columns) || !Array.isArray(header.strings) || !header.lengths) {
     throw new SerializeError('profile header is incomplete');
   }
+  const trackLengths = new Map<string, number>();
   for (const c of header.columns) {
-    if (!(c.type in BYTES) || !Number.isSafeInteger(c.length) || c.length < 0) {
-      throw new SerializeError(`profile header describes column ${c.table}.${c.column} wrongly`);
+    const where = `column ${c?.table}.${c?.column}`;
+    if (!c || !(c.type in BYTES) || !Number.isSafeInteger(c.length) || c.length < 0) {
+      throw new SerializeError(`profile header describes ${where} wrongly`);
     }
+    // Every column of a table has the table's length, so a damaged header
+    // cannot make the reader allocate more than the data it describes.
+    const expected = (TABLES as readonly string[]).includes(c.table)
+      ? header.lengths[c.table as TableName]
+      : (trackLengths.get(c.table) ?? trackLengths.set(c.table, c.length).get(c.table));
+    if (c.length !== expected) throw new SerializeError(`profile header: ${where} has ${c.length} rows, its table ${expected}`);
+    if (c.length * BYTES[c.type] > MAX_COLUMN_BYTES) throw new SerializeError(`profile header: ${where} is too large`);
   }
   return header;
 }
