@@ -5,37 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { collapseCommand } from '../../main/cli/commands/collapse';
-import { type CliIo, runCli } from '../../main/cli/commands';
+import { runGuestperf, type CliRun } from '../helpers/cli';
 import { corpora } from '../helpers/paths';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-async function run(argv: string[], stdin: Readable = Readable.from([])): Promise<Run> {
-  const out = sink();
-  const err = sink();
-  const io: CliIo = { stdin, stdout: out.stream, stderr: err.stream };
-  const code = argv[0] === 'collapse' ? await collapseCommand(argv.slice(1), io) : await runCli(argv, io);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const run = runGuestperf;
 
 interface Row {
   tool: string;
@@ -98,7 +75,7 @@ function normalise(text: string, notes: string): string[] {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function collapseRow(row: Row): Promise<Run> {
+async function collapseRow(row: Row): Promise<CliRun> {
   const options = row.options === '(default)' ? [] : row.options.split(' ');
   const path = join(corpora, row.input);
   if (!WITH_FINAL_EMPTY_LINE.has(key(row))) return run(['collapse', ...options, path]);
@@ -189,8 +166,7 @@ describe('guestperf collapse, the command', () => {
     const slow = new PassThrough({ highWaterMark: 16 });
     const chunks: Buffer[] = [];
     slow.on('data', (c: Buffer) => chunks.push(c));
-    const err = sink();
-    const code = await collapseCommand(['--tid'], { stdin: Readable.from([input]), stdout: slow, stderr: err.stream });
+    const code = await collapseCommand(['--tid'], { stdin: Readable.from([input]), stdout: slow, stderr: new PassThrough() });
     expect(code).toBe(0);
     const expected = readFileSync(join(corpora, 'brendangregg-FlameGraph/test/results/perf-vertx-stacks-01-collapsed-tid.txt'), 'utf8');
     expect(normalise(Buffer.concat(chunks).toString('utf8'), "stripping ' and \"")).toEqual(normalise(expected, "stripping ' and \""));

@@ -6,44 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../main/cli/commands';
-import { convertCommand } from '../../main/cli/commands/convert';
-import { reportCommand } from '../../main/cli/commands/report';
-import { scriptCommand } from '../../main/cli/commands/script';
 import { perfScriptFormat } from '../../profile/formats/perf-script';
 import { EXPORT_FORMATS } from '../../profile/formats/registry';
 import { type Profile, totalWeight } from '../../profile/model';
+import { runGuestperf } from '../helpers/cli';
 import { corpora, fixtures } from '../helpers/paths';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-const COMMANDS = { convert: convertCommand, script: scriptCommand, report: reportCommand };
-
-async function run(argv: string[]): Promise<Run> {
-  const out = sink();
-  const err = sink();
-  const io: CliIo = { stdin: Readable.from([]), stdout: out.stream, stderr: err.stream };
-  const command = COMMANDS[argv[0] as keyof typeof COMMANDS];
-  const code = command ? await command(argv.slice(1), io) : await runCli(argv, io);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const run = runGuestperf;
 
 function importFile(path: string): Profile {
   const importer = perfScriptFormat.createImporter({ fileName: 'x.perf' });
