@@ -4,18 +4,18 @@
  * path with each frame's context), the guest fields print as perf prints them,
  * the export streams, and the importer survives random and mutated input.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { perfScriptFormat } from '../../profile/formats/perf-script';
 import { EXEC_CONTEXT_NAMES, type Profile } from '../../profile/model';
+import { perfScriptInputs } from '../helpers/perf-inputs';
 import { corpora, fixtures } from '../helpers/paths';
 import { chunking, exportBytes, importBytes, importsOrRejects, mutate, mutations, pathTotals } from './formats/trace-io';
 
 const FG = join(corpora, 'brendangregg-FlameGraph');
-const INFERNO = join(corpora, 'jonhoo-inferno/tests/data/collapse-perf');
 const FIXTURES = join(fixtures, 'perf-script');
 
 function read(path: string): Uint8Array {
@@ -23,24 +23,7 @@ function read(path: string): Uint8Array {
   return path.endsWith('.gz') ? gunzipSync(bytes) : bytes;
 }
 
-const inputs: string[] = [
-  ...readdirSync(join(FG, 'test'))
-    .filter((f) => f.startsWith('perf-'))
-    .map((f) => join(FG, 'test', f)),
-  join(FG, 'example-perf-stacks.txt.gz'),
-  ...readdirSync(INFERNO)
-    .filter((f) => f.endsWith('.txt') && f !== 'no-events.txt')
-    .map((f) => join(INFERNO, f)),
-  ...readdirSync(join(corpora, 'jlfwong-speedscope/sample/profiles/linux-perf')).map((f) =>
-    join(corpora, 'jlfwong-speedscope/sample/profiles/linux-perf', f),
-  ),
-  ...['test.perf.gz', 'simple-perf.txt.gz', 'gzip.perf.gz', 'graphviz.perf.gz'].map((f) =>
-    join(corpora, 'firefox-devtools-profiler/src/test/fixtures/upgrades', f),
-  ),
-  ...readdirSync(FIXTURES)
-    .filter((f) => !f.endsWith('.md'))
-    .map((f) => join(FIXTURES, f)),
-];
+const inputs = perfScriptInputs();
 
 const label = (path: string) => path.slice(path.lastIndexOf('/', path.lastIndexOf('/') - 1) + 1);
 

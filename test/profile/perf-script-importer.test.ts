@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../profile/formats/format';
 import { perfScriptFormat } from '../../profile/formats/perf-script';
 import { EXEC_CONTEXT_NAMES, type Profile, totalWeight } from '../../profile/model';
+import { perfScriptInputs } from '../helpers/perf-inputs';
 import { corpora, fixtures } from '../helpers/paths';
 
 const FG = join(corpora, 'brendangregg-FlameGraph');
@@ -92,23 +93,7 @@ describe('totals match stackcollapse-perf.pl on the peer corpora', () => {
 
 describe('detection', () => {
   it('accepts every perf script input of the corpora and fixtures', () => {
-    const perfInputs = [
-      ...readdirSync(join(FG, 'test'))
-        .filter((f) => f.startsWith('perf-'))
-        .map((f) => join(FG, 'test', f)),
-      ...readdirSync(INFERNO)
-        .filter((f) => f.endsWith('.txt') && f !== 'no-events.txt')
-        .map((f) => join(INFERNO, f)),
-      ...readdirSync(join(corpora, 'jlfwong-speedscope/sample/profiles/linux-perf')).map((f) =>
-        join(corpora, 'jlfwong-speedscope/sample/profiles/linux-perf', f),
-      ),
-      ...['test.perf.gz', 'simple-perf.txt.gz', 'gzip.perf.gz', 'graphviz.perf.gz'].map((f) =>
-        join(corpora, 'firefox-devtools-profiler/src/test/fixtures/upgrades', f),
-      ),
-      ...readdirSync(FIXTURES)
-        .filter((f) => !f.endsWith('.md'))
-        .map((f) => join(FIXTURES, f)),
-    ];
+    const perfInputs = perfScriptInputs();
     for (const path of perfInputs) expect(perfScriptFormat.detect(read(path).subarray(0, 65536)), path).toBe(true);
   });
 
