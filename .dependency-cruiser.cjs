@@ -22,7 +22,10 @@ module.exports = {
       from: { path: '^renderer/' }, to: { dependencyTypes: ['core'] } },
     { name: 'electron-only-in-app-and-preload', severity: 'error', comment: 'handlers serve IPC, the web host and tests alike.',
       from: { path: '^main/', pathNot: '^main/(app|preload)/' }, to: { path: '^electron$|node_modules/electron/' } },
-    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    // Type-only cycles are declarations that refer to each other (struct pmu and
+    // struct perf_event, as in perf_event.h); they vanish at run time.
+    { name: 'no-circular', severity: 'error', from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,0 +1,288 @@
+/**
+ * The kernel model a machine runs: tasks, a per-CPU round-robin scheduler
+ * with a tick, wakeups that pick a CPU as select_task_rq does (previous CPU
+ * if idle, else an idle allowed CPU, else the previous one), idle pulling
+ * from busy runqueues, and the perf hooks on each of those paths
+ * (sched in/out, context-switch and migration software events, the tick).
+ */
+import { ExecContext } from '../../profile/model';
+import { type Cpu, ratesFor } from '../hw/cpu';
+import { type EventQueue, SimTimer } from '../sim/event-queue';
+import type { Rng } from '../sim/random';
+import {
+  PERF_CONTEXT_KERNEL,
+  PERF_CONTEXT_USER,
+  PERF_RECORD_MISC_KERNEL,
+  PERF_RECORD_MISC_USER,
+  PerfSwId,
+} from '../perf/attr';
+import type { PerfCore } from '../perf/core';
+import type { PerfEvent } from '../perf/event';
+import type { SampleRegs } from '../perf/overflow';
+import type { SwPmu } from '../perf/sw-pmu';
+import { TICK_NSEC } from '../perf/sysctl';
+import type { CompiledProgram } from '../workload/walker';
+import type { SymbolTable } from './symbols';
+import { type ExecTag, Task } from './task';
+
+/** A scheduler slice: a task with others waiting is preempted at the tick after this. */
+const SCHED_SLICE_NS = 3_000_000;
+
+interface RunQueue {
+  curr: Task | null;
+  queue: Task[];
+  burstTimer: SimTimer;
+  idleTag: ExecTag;
+}
+
+export class Kernel {
+  readonly tasks = new Map<number, Task>();
+  private readonly rq: RunQueue[];
+  private nextPid = 1000;
+  perf!: PerfCore;
+  swPmu!: SwPmu;
+
+  constructor(
+    readonly cpus: readonly Cpu[],
+    readonly queue: EventQueue,
+    readonly symbols: SymbolTable,
+    private readonly clock: { now: number },
+  ) {
+    const idleStack = ['secondary_startup_64', 'start_secondary', 'cpu_startup_entry', 'do_idle', 'default_idle_call', 'default_idle'].map((n) =>
+      symbols.intern(n, '[kernel.kallsyms]', true),
+    );
+    this.rq = cpus.map((cpu, i) => ({
+      curr: null,
+      queue: [],
+      burstTimer: new SimTimer(queue, (now) => this.burstEnd(i, now)),
+      idleTag: { pid: 0, tid: 0, ctx: ExecContext.HostKernel, stack: Int32Array.from(idleStack), kernelFrom: 0 },
+    }));
+  }
+
+  now(): number {
+    return this.clock.now;
+  }
+
+  /** Boot: every CPU idles and ticks. */
+  boot(): void {
+    this.cpus.forEach((cpu, i) => {
+      cpu.execute(0, ExecContext.HostKernel, null, this.rq[i].idleTag);
+      this.armTick(i, TICK_NSEC);
+    });
+  }
+
+  /** fork + exec of one thread of `program`; it becomes runnable now. */
+  spawn(program: CompiledProgram, comm: string, pid: number | null, affinity: readonly number[], rng: Rng): Task {
+    const tid = this.nextPid++;
+    const symbolOf = Int32Array.from(program.functions, (f) => this.symbols.intern(f.name, f.dso, f.mode === 'kernel'));
+    const task = new Task(pid ?? tid, tid, comm, program, affinity, symbolOf, rng);
+    this.tasks.set(tid, task);
+    this.wakeUp(task, this.now());
+    return task;
+  }
+
+  taskExists(pid: number): boolean {
+    for (const t of this.tasks.values()) if (t.pid === pid || t.tid === pid) return true;
+    return false;
+  }
+
+  taskCpu(tid: number): number {
+    const task = this.tasks.get(tid);
+    return task?.state === 'running' ? task.cpu : -1;
+  }
+
+  syncCpu(cpu: number, now: number): void {
+    this.cpus[cpu].sync(now);
+  }
+
+  cpuState(cpu: number): { ctx: ExecContext; idle: boolean } {
+    const rq = this.rq[cpu];
+    return { ctx: rq.curr?.tag?.ctx ?? ExecContext.HostKernel, idle: rq.curr === null };
+  }
+
+  current(cpu: number): Task | null {
+    return this.rq[cpu].curr;
+  }
+
+  /** perf_prepare_sample's view of the interrupted code (or of the precise overflow point). */
+  sampleRegs(cpu: number, event: PerfEvent, tag: unknown): SampleRegs {
+    const t = (tag as ExecTag | null) ?? this.rq[cpu].curr?.tag ?? this.rq[cpu].idleTag;
+    const leaf = t.stack[t.stack.length - 1];
+    return {
+      pid: t.pid,
+      tid: t.tid,
+      cpumode: t.ctx === ExecContext.HostUser ? PERF_RECORD_MISC_USER : PERF_RECORD_MISC_KERNEL,
+      exact: tag !== null,
+      ip: leaf ?? -1,
+      callchain: callchainOf(t, event),
+    };
+  }
+
+  // ---- scheduling ----------------------------------------------------------
+
+  private armTick(cpu: number, at: number): void {
+    this.queue.push(at, (now) => {
+      this.schedulerTick(cpu, now);
+      this.armTick(cpu, now + TICK_NSEC);
+    });
+  }
+
+  private schedulerTick(cpu: number, now: number): void {
+    this.perf.tick(cpu, now);
+    const rq = this.rq[cpu];
+    const curr = rq.curr;
+    if (curr && rq.queue.length > 0 && now - curr.onCpuSince >= SCHED_SLICE_NS) {
+      this.pauseBurst(cpu, curr, now);
+      curr.state = 'runnable';
+      rq.queue.push(curr);
+      this.contextSwitch(cpu, rq.queue.shift() ?? null, now);
+    }
+  }
+
+  /** try_to_wake_up: choose a CPU and run there now if it idles. */
+  private wakeUp(task: Task, now: number): void {
+    task.state = 'runnable';
+    const allowed = task.affinity;
+    const idle = (c: number) => this.rq[c].curr === null && this.rq[c].queue.length === 0;
+    let target: number;
+    if (task.cpu >= 0 && allowed.includes(task.cpu) && idle(task.cpu)) target = task.cpu;
+    else target = allowed.find(idle) ?? (allowed.includes(task.cpu) ? task.cpu : this.leastLoaded(allowed));
+    const rq = this.rq[target];
+    if (rq.curr === null) this.contextSwitch(target, task, now);
+    else rq.queue.push(task);
+  }
+
+  private leastLoaded(allowed: readonly number[]): number {
+    let best = allowed[0];
+    for (const c of allowed) if (this.rq[c].queue.length < this.rq[best].queue.length) best = c;
+    return best;
+  }
+
+  /** __schedule: perf's sched_out/sched_in around the switch, with the cs and migration events. */
+  private contextSwitch(cpu: number, next: Task | null, now: number): void {
+    const rq = this.rq[cpu];
+    const prev = rq.curr;
+    this.cpus[cpu].sync(now);
+    if (prev === next) return;
+    this.swPmu.perf_sw_event(PerfSwId.CONTEXT_SWITCHES, 1, cpu, ExecContext.HostKernel);
+    if (prev) {
+      prev.sumExecRuntime += now - prev.onCpuSince;
+      this.perf.task_sched_out(prev.tid, cpu, now);
+    }
+    rq.curr = next;
+    rq.burstTimer.cancel();
+    if (!next) {
+      this.cpus[cpu].execute(now, ExecContext.HostKernel, null, rq.idleTag);
+      return;
+    }
+    if (next.cpu !== cpu && next.cpu >= 0) this.swPmu.perf_sw_event(PerfSwId.CPU_MIGRATIONS, 1, cpu, ExecContext.HostKernel);
+    next.cpu = cpu;
+    next.state = 'running';
+    next.onCpuSince = now;
+    this.perf.task_sched_in(next.tid, cpu, now);
+    this.runBurst(cpu, next, now);
+  }
+
+  /** Run (or resume) the task's current burst on the CPU. */
+  private runBurst(cpu: number, task: Task, now: number): void {
+    if (task.remaining <= 0) this.startBurst(cpu, task);
+    const tag = task.tag as ExecTag;
+    this.cpus[cpu].execute(now, tag.ctx, task.rates, tag);
+    task.runStart = now;
+    task.burstEnd = now + task.remaining;
+    this.rq[cpu].burstTimer.arm(task.burstEnd);
+  }
+
+  private startBurst(cpu: number, task: Task): void {
+    const burst = task.nextBurst();
+    const fns = task.program.functions;
+    const stack = new Int32Array(burst.depth);
+    let kernelFrom = burst.depth;
+    for (let i = 0; i < burst.depth; i++) {
+      const fn = burst.stack[i];
+      stack[i] = task.symbolOf[fn];
+      if (kernelFrom === burst.depth && fns[fn].mode === 'kernel') kernelFrom = i;
+    }
+    const leaf = fns[burst.leaf];
+    const ctx = leaf.mode === 'kernel' ? ExecContext.HostKernel : ExecContext.HostUser;
+    task.tag = { pid: task.pid, tid: task.tid, ctx, stack, kernelFrom };
+    ratesFor(this.cpus[cpu].model, leaf.rates, task.rates);
+    task.leaf = burst.leaf;
+    task.remaining = Math.max(1, Math.round(burst.durationNs));
+    task.sleepAfter = Math.round(burst.sleepNs);
+  }
+
+  /** Preemption: remember how much of the burst is left. */
+  private pauseBurst(cpu: number, task: Task, now: number): void {
+    this.chargeFaults(cpu, task, now);
+    task.remaining = Math.max(1, task.burstEnd - now);
+    this.rq[cpu].burstTimer.cancel();
+  }
+
+  private burstEnd(cpu: number, now: number): void {
+    const rq = this.rq[cpu];
+    const task = rq.curr;
+    if (!task) return;
+    this.chargeFaults(cpu, task, now);
+    task.remaining = 0;
+    if (task.sleepAfter > 0) {
+      const wakeAt = now + task.sleepAfter;
+      task.state = 'sleeping';
+      this.queue.push(wakeAt, (t) => this.wakeUp(task, t));
+      this.contextSwitch(cpu, this.pickNext(cpu), now);
+      return;
+    }
+    this.runBurst(cpu, task, now);
+  }
+
+  /** Page faults of the code that ran since the burst (re)started on this CPU. */
+  private chargeFaults(cpu: number, task: Task, now: number): void {
+    const perMs = task.program.functions[task.leaf]?.faults_per_ms ?? 0;
+    if (perMs <= 0 || !task.tag) return;
+    const ran = now - task.runStart;
+    const n = Math.floor((ran / 1e6) * perMs + task.faultCarry);
+    task.faultCarry = (ran / 1e6) * perMs + task.faultCarry - n;
+    if (n > 0) this.swPmu.perf_sw_event(PerfSwId.PAGE_FAULTS, n, cpu, task.tag.ctx);
+  }
+
+  /** The next task for a CPU: its own queue, else pulled from the busiest queue it may run (newidle balance). */
+  private pickNext(cpu: number): Task | null {
+    const own = this.rq[cpu].queue.shift();
+    if (own) return own;
+    let from: RunQueue | null = null;
+    for (const rq of this.rq) {
+      if (!rq.queue.some((t) => t.affinity.includes(cpu))) continue;
+      if (!from || rq.queue.length > from.queue.length) from = rq;
+    }
+    if (!from) return null;
+    const i = from.queue.findIndex((t) => t.affinity.includes(cpu));
+    return from.queue.splice(i, 1)[0];
+  }
+}
+
+/**
+ * perf_callchain: kernel frames (leaf first) after PERF_CONTEXT_KERNEL, then
+ * the user frames after PERF_CONTEXT_USER, honouring
+ * exclude_callchain_kernel/user and sample_max_stack. Cached per tag.
+ */
+function callchainOf(tag: ExecTag, event: PerfEvent): Int32Array {
+  const attr = event.attr;
+  const key = (attr.exclude_callchain_kernel ? 1 : 0) | (attr.exclude_callchain_user ? 2 : 0) | (attr.sample_max_stack << 2);
+  const cached = tag.callchains?.get(key);
+  if (cached) return cached;
+  const out: number[] = [];
+  let frames = 0;
+  const max = attr.sample_max_stack;
+  const { stack, kernelFrom } = tag;
+  if (kernelFrom < stack.length && !attr.exclude_callchain_kernel) {
+    out.push(PERF_CONTEXT_KERNEL);
+    for (let i = stack.length - 1; i >= kernelFrom && frames < max; i--, frames++) out.push(stack[i]);
+  }
+  if (kernelFrom > 0 && !attr.exclude_callchain_user && tag.pid !== 0) {
+    out.push(PERF_CONTEXT_USER);
+    for (let i = kernelFrom - 1; i >= 0 && frames < max; i--, frames++) out.push(stack[i]);
+  }
+  const chain = Int32Array.from(out);
+  (tag.callchains ??= new Map()).set(key, chain);
+  return chain;
+}

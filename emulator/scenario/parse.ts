@@ -1,0 +1,299 @@
+/**
+ * Scenario files (shared reference scenario-format.md, format 1) → a
+ * validated Scenario with every default applied. A bad file never runs
+ * halfway: the first problem throws a ScenarioError naming the file, line,
+ * column, key path and what was expected.
+ *
+ * Defaults the contract leaves to the project:
+ * - duration 1s; times need a unit (ns, us, ms, s), only 0 may go without;
+ * - kvm.vpmu emulated (what upstream KVM does), kvm.host_counters null;
+ * - nmi_watchdog true on x86_64, false on arm64 (its hard-lockup detector
+ *   does not use a PMU event by default);
+ * - perf[].run may repeat the leading `perf`, which is dropped.
+ * Limits: cpus and vcpus 1..256, threads 1..1024, seed 0..2^32-1 (the
+ * random source's seed width).
+ */
+import { pmuModelFor } from '../hw/pmu-model';
+import { BUILTIN_PROGRAM_NAMES } from '../workload/names';
+import { formatDuration } from './duration';
+import type { Arch, PerfSessionSpec, Scenario, TimelineAction, Vendor, VmSpec, VpmuDesign, WorkloadSpec } from './types';
+import { VPMU_DESIGNS } from './types';
+import { readPrograms } from './validate-programs';
+import { closestName, YamlSource } from './yaml-reader';
+import type { Field, PathSegment, Position } from './yaml-reader';
+
+export { ScenarioError, renderScenarioError } from './scenario-error';
+export type { PathSegment, Position } from './yaml-reader';
+
+export const DEFAULT_DURATION_NS = 1_000_000_000;
+export const DEFAULT_SEED = 1;
+export const DEFAULT_VPMU: VpmuDesign = 'emulated';
+export const MAX_CPUS = 256;
+export const MAX_THREADS = 1024;
+export const TIMELINE_ACTIONS = ['migrate', 'stop', 'pause', 'resume'] as const;
+
+export interface ParsedScenario {
+  scenario: Scenario;
+  /** Where the value at a key path (`['vms', 0, 'vpmu']`) is written, or its nearest written ancestor. */
+  positionOf(path: readonly PathSegment[]): Position;
+}
+
+export interface ParseOptions {
+  /** Program names a workload may use without defining them; default BUILTIN_PROGRAM_NAMES. */
+  builtinPrograms?: readonly string[];
+}
+
+const TOP_KEYS = ['format', 'name', 'seed', 'duration', 'machine', 'kvm', 'host', 'vms', 'perf', 'timeline', 'programs'] as const;
+const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** @throws ScenarioError */
+export function parseScenario(text: string, fileName: string, options: ParseOptions = {}): ParsedScenario {
+  const source = new YamlSource(text, fileName);
+  const keys = source.root().record(TOP_KEYS);
+
+  if (!keys.format.present) throw keys.format.error('missing (expected format: 1, the version of this file format)');
+  const format = keys.format.integer(1, Infinity);
+  if (format !== 1) throw keys.format.error(`unsupported format ${format} (this guestperf reads format 1)`);
+
+  const name = keys.name.present ? keys.name.string() : baseName(fileName);
+  const seed = keys.seed.present ? keys.seed.integer(0, 2 ** 32 - 1) : DEFAULT_SEED;
+  const duration = keys.duration.present ? keys.duration.duration() : DEFAULT_DURATION_NS;
+  if (duration === 0) throw keys.duration.error('a scenario must last longer than 0');
+  const machine = readMachine(keys.machine);
+  const kvm = readKvm(keys.kvm, machine);
+  // Read before the workloads that name them, wherever they are in the file.
+  const programs = readPrograms(keys.programs, options.builtinPrograms ?? BUILTIN_PROGRAM_NAMES);
+  const context: Context = {
+    machine,
+    duration,
+    programNames: [...(options.builtinPrograms ?? BUILTIN_PROGRAM_NAMES), ...Object.keys(programs)],
+  };
+  const host = keys.host.present ? keys.host.record(['workloads']) : null;
+  const hostWorkloads = host?.workloads.present ? readWorkloads(host.workloads, context, null) : [];
+  const vms = readVms(keys.vms, context, kvm.vpmu);
+  const vmNames = vms.map((vm) => vm.name);
+
+  const scenario: Scenario = {
+    format: 1,
+    name,
+    seed,
+    duration,
+    machine,
+    kvm,
+    host: { workloads: hostWorkloads },
+    vms,
+    perf: keys.perf.present ? keys.perf.list().map((item) => readPerfSession(item, context, vmNames)) : [],
+    timeline: readTimeline(keys.timeline, context, vmNames),
+    programs,
+  };
+  return { scenario, positionOf: (path) => source.positionOf(path) };
+}
+
+interface Context {
+  machine: Scenario['machine'];
+  duration: number;
+  programNames: string[];
+}
+
+/** `configs/host-pressure.yaml` → `host-pressure`. */
+function baseName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+function readMachine(field: Field): Scenario['machine'] {
+  const keys = field.record(['arch', 'vendor', 'cpus', 'pmu', 'nmi_watchdog']);
+  const arch: Arch = keys.arch.oneOf(['x86_64', 'arm64'] as const);
+  const vendor = readVendor(keys.vendor, arch);
+  const cpus = keys.cpus.integer(1, MAX_CPUS);
+  const pmu = keys.pmu.present ? keys.pmu.record(['counters', 'fixed', 'spe']) : null;
+
+  const maxCounters = arch === 'arm64' ? 31 : vendor === 'amd' ? 6 : 8;
+  const counters = pmu?.counters.present
+    ? pmu.counters.integer(1, maxCounters, `${vendor === 'arm' ? 'PMUv3' : vendor} allows at most ${maxCounters}`)
+    : null;
+
+  let fixed: number | null = null;
+  if (pmu?.fixed.present) {
+    if (arch === 'arm64') throw pmu.fixed.keyError('x86_64 only (arm64 always has its cycle counter)');
+    fixed = pmu.fixed.integer(0, 3);
+    if (vendor === 'amd' && fixed > 0) throw pmu.fixed.error('AMD has no fixed counters (only general-purpose ones)');
+  }
+
+  let spe: number[] = [];
+  if (pmu?.spe.present) {
+    if (arch !== 'arm64') throw pmu.spe.keyError('arm64 only (SPE is the Arm Statistical Profiling Extension)');
+    spe = readCpuList(pmu.spe, cpus, `the machine has ${cpus} CPUs`);
+  }
+
+  const nmi_watchdog = keys.nmi_watchdog.present ? keys.nmi_watchdog.boolean() : arch === 'x86_64';
+  return { arch, vendor, cpus, pmu: { counters, fixed, spe }, nmi_watchdog };
+}
+
+function readVendor(field: Field, arch: Arch): Vendor {
+  if (!field.present) return arch === 'arm64' ? 'arm' : 'intel';
+  const vendor = field.oneOf(['intel', 'amd', 'arm'] as const);
+  if (arch === 'arm64' && vendor !== 'arm') throw field.error(`"${vendor}" is an x86_64 vendor (arm64 machines are arm; omit vendor)`);
+  if (arch === 'x86_64' && vendor === 'arm') throw field.error('"arm" is the arm64 vendor (x86_64 machines are intel or amd)');
+  return vendor;
+}
+
+function readKvm(field: Field, machine: Scenario['machine']): Scenario['kvm'] {
+  if (!field.present) return { vpmu: DEFAULT_VPMU, host_counters: null };
+  const keys = field.record(['vpmu', 'host_counters']);
+  const counters = pmuModelFor(machine.arch, machine.vendor, machine.pmu).gpCounters;
+  return {
+    vpmu: keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : DEFAULT_VPMU,
+    // Kept even when no VM is partitioned: --vpmu partitioned may make them so.
+    host_counters: keys.host_counters.present
+      ? keys.host_counters.integer(0, counters, `the host PMU has ${counters} counters`)
+      : null,
+  };
+}
+
+/** A non-empty list of distinct CPU numbers below `count`; `why` names where the count comes from. */
+function readCpuList(field: Field, count: number, why: string): number[] {
+  const items = field.list();
+  if (items.length === 0) throw field.error('an empty CPU list (leave the key out to allow every CPU)');
+  const cpus: number[] = [];
+  for (const item of items) {
+    const cpu = item.integer(0, count - 1, why);
+    if (cpus.includes(cpu)) throw item.error(`CPU ${cpu} is listed twice`);
+    cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** Workloads of the host (`vm` null) or of a VM, whose affinity is over its vCPUs. */
+function readWorkloads(field: Field, context: Context, vm: { name: string; vcpus: number } | null): WorkloadSpec[] {
+  return field.list().map((item) => {
+    const keys = item.record(['program', 'threads', 'cpus', 'comm']);
+    const program = keys.program.string();
+    if (!context.programNames.includes(program)) {
+      const close = closestName(program, context.programNames);
+      const hint = close === undefined ? `expected one of: ${context.programNames.join(', ')}` : `did you mean "${close}"?`;
+      throw keys.program.error(`unknown program "${program}" (${hint}; others can be defined under programs:)`);
+    }
+    const cpus = keys.cpus.present
+      ? vm
+        ? readCpuList(keys.cpus, vm.vcpus, `${vm.name} has ${vm.vcpus} vCPUs`)
+        : readCpuList(keys.cpus, context.machine.cpus, `the machine has ${context.machine.cpus} CPUs`)
+      : null;
+    return {
+      program,
+      threads: keys.threads.present ? keys.threads.integer(1, MAX_THREADS) : 1,
+      cpus,
+      comm: keys.comm.present ? keys.comm.string() : null,
+    };
+  });
+}
+
+function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpec[] {
+  if (!field.present) return [];
+  const vms: VmSpec[] = [];
+  for (const item of field.list()) {
+    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads']);
+    const name = keys.name.string();
+    if (!VM_NAME.test(name)) throw keys.name.error(`"${name}" is not a VM name (letters, digits, _ . - and no spaces)`);
+    if (name === 'host') throw keys.name.error('"host" names the host in perf on: and --on; choose another name');
+    const previous = vms.findIndex((vm) => vm.name === name);
+    if (previous >= 0) throw keys.name.error(`duplicate VM name "${name}" (also vms[${previous}])`);
+    const vcpus = keys.vcpus.integer(1, MAX_CPUS);
+    const { machine } = context;
+    const cpus = keys.cpus.present ? readCpuList(keys.cpus, machine.cpus, `the machine has ${machine.cpus} CPUs`) : null;
+    const spe = keys.spe.present ? keys.spe.boolean() : false;
+    if (spe) checkVmSpe(keys.spe, machine, cpus);
+    vms.push({
+      name,
+      vcpus,
+      vpmu: keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : defaultVpmu,
+      cpus,
+      spe,
+      workloads: keys.workloads.present ? readWorkloads(keys.workloads, context, { name, vcpus }) : [],
+    });
+  }
+  return vms;
+}
+
+/** A guest with SPE must only run where SPE exists, as KVM's SPE series requires of the VMM. */
+function checkVmSpe(field: Field, machine: Scenario['machine'], cpus: number[] | null): void {
+  if (machine.arch !== 'arm64') throw field.error('SPE is arm64 only');
+  const runsOn = cpus ?? Array.from({ length: machine.cpus }, (_, cpu) => cpu);
+  const without = runsOn.find((cpu) => !machine.pmu.spe.includes(cpu));
+  if (without === undefined) return;
+  const where = machine.pmu.spe.length === 0 ? 'no CPU has SPE (machine.pmu.spe)' : `SPE CPUs: ${machine.pmu.spe.join(', ')}`;
+  throw field.error(`the VM may run on CPU ${without}, which has no SPE (${where}); limit its cpus: to SPE CPUs`);
+}
+
+function readPerfSession(field: Field, context: Context, vmNames: string[]): PerfSessionSpec {
+  const keys = field.record(['on', 'run', 'at']);
+  return {
+    on: readOn(keys.on, vmNames),
+    run: keys.run.string().trim().replace(/^perf\s+/, ''),
+    at: keys.at.present ? readTime(keys.at, context) : 0,
+  };
+}
+
+/** `on:` is `host` or the name of a VM of this scenario. */
+function readOn(field: Field, vmNames: string[]): string {
+  const name = field.string();
+  if (name === 'host' || vmNames.includes(name)) return name;
+  throw field.error(unknownVm(name, ['host', ...vmNames], vmNames.length));
+}
+
+function unknownVm(name: string, names: string[], vmCount: number): string {
+  const close = closestName(name, names);
+  const hint =
+    close !== undefined
+      ? `did you mean "${close}"?`
+      : vmCount === 0
+        ? 'the scenario has no VMs'
+        : `expected one of: ${names.join(', ')}`;
+  return `unknown ${names.includes('host') ? 'host or VM' : 'VM'} "${name}" (${hint})`;
+}
+
+function readTime(field: Field, context: Context): number {
+  const at = field.duration();
+  if (at > context.duration) {
+    throw field.error(`${formatDuration(at)} is after the end of the scenario (duration ${formatDuration(context.duration)})`);
+  }
+  return at;
+}
+
+/**
+ * Actions must be listed in time order and make sense in sequence: only a
+ * running VM can be paused, only a paused one resumed, a stopped one is gone.
+ */
+function readTimeline(field: Field, context: Context, vmNames: string[]): TimelineAction[] {
+  if (!field.present) return [];
+  const state = new Map(vmNames.map((name) => [name, 'running' as 'running' | 'paused' | 'stopped']));
+  const timeline: TimelineAction[] = [];
+  for (const item of field.list()) {
+    const keys = item.record(['at', 'do']);
+    const at = readTime(keys.at, context);
+    const last = timeline.at(-1);
+    if (last && at < last.at) {
+      throw keys.at.error(`${formatDuration(at)} is before the previous action (${formatDuration(last.at)}); list actions in time order`);
+    }
+    const { action, vm } = readAction(keys.do, vmNames);
+    const before = state.get(vm) ?? 'running';
+    if (before === 'stopped') throw keys.do.error(`${vm} is already stopped`);
+    if (action === 'pause' && before === 'paused') throw keys.do.error(`${vm} is already paused`);
+    if (action === 'resume' && before === 'running') throw keys.do.error(`${vm} is not paused`);
+    state.set(vm, ({ migrate: before, stop: 'stopped', pause: 'paused', resume: 'running' } as const)[action]);
+    timeline.push({ at, action, vm });
+  }
+  return timeline;
+}
+
+/** `do: <action> <vm>`. */
+function readAction(field: Field, vmNames: string[]): Pick<TimelineAction, 'action' | 'vm'> {
+  const words = field.string().trim().split(/\s+/);
+  if (words.length !== 2) throw field.error(`expected "<action> <vm>" with action one of: ${TIMELINE_ACTIONS.join(', ')}, e.g. "migrate vm0"`);
+  const [verb, vm] = words;
+  const action = TIMELINE_ACTIONS.find((candidate) => candidate === verb);
+  if (!action) throw field.error(`unknown action "${verb}" (expected one of: ${TIMELINE_ACTIONS.join(', ')})`);
+  if (!vmNames.includes(vm)) throw field.error(unknownVm(vm, vmNames, vmNames.length));
+  return { action, vm };
+}

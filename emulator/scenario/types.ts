@@ -1,0 +1,68 @@
+/**
+ * A validated scenario (shared reference scenario-format.md, format 1). The
+ * parser (scenario/parse.ts) is the only producer; every default is applied
+ * there, so consumers never see a missing field. Times are nanoseconds.
+ */
+import type { ProgramSpec } from '../workload/program';
+
+export const VPMU_DESIGNS = ['none', 'emulated', 'mediated', 'partitioned', 'paravirt'] as const;
+export type VpmuDesign = (typeof VPMU_DESIGNS)[number];
+
+export type Arch = 'x86_64' | 'arm64';
+export type Vendor = 'intel' | 'amd' | 'arm';
+
+export interface WorkloadSpec {
+  /** A built-in program name or a key of Scenario.programs. */
+  program: string;
+  threads: number;
+  /** Affinity; null means every CPU (of the host, or every vCPU of the VM). */
+  cpus: number[] | null;
+  /** Process name; defaults to the program's own comm. */
+  comm: string | null;
+}
+
+export interface VmSpec {
+  name: string;
+  vcpus: number;
+  vpmu: VpmuDesign;
+  /** Host CPUs the vCPU threads may run on; null means every CPU. */
+  cpus: number[] | null;
+  spe: boolean;
+  workloads: WorkloadSpec[];
+}
+
+export interface PerfSessionSpec {
+  /** 'host' or a VM's name. */
+  on: string;
+  /** The perf command line without the leading `perf`, e.g. `stat -a -e cycles`. */
+  run: string;
+  at: number;
+}
+
+export interface TimelineAction {
+  at: number;
+  /** The verb of `do:` (`migrate vm0` → 'migrate'). */
+  action: 'migrate' | 'stop' | 'pause' | 'resume';
+  vm: string;
+}
+
+export interface Scenario {
+  format: 1;
+  name: string;
+  seed: number;
+  duration: number;
+  machine: {
+    arch: Arch;
+    /** 'arm' for arm64 machines. */
+    vendor: Vendor;
+    cpus: number;
+    pmu: { counters: number | null; fixed: number | null; spe: number[] };
+    nmi_watchdog: boolean;
+  };
+  kvm: { vpmu: VpmuDesign; host_counters: number | null };
+  host: { workloads: WorkloadSpec[] };
+  vms: VmSpec[];
+  perf: PerfSessionSpec[];
+  timeline: TimelineAction[];
+  programs: Record<string, ProgramSpec>;
+}
