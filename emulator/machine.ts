@@ -16,7 +16,7 @@ import { cpuPmuArchFor } from './perf/cpu-pmu-arch';
 import { SwPmu } from './perf/sw-pmu';
 import { defaultSysctl } from './perf/sysctl';
 import type { Scenario, WorkloadSpec } from './scenario/types';
-import { EventQueue } from './sim/event-queue';
+import { dispatch, EventQueue } from './sim/event-queue';
 import { Rng } from './sim/random';
 import { BUILTIN_PROGRAMS } from './workload/catalog';
 import type { ProgramSpec } from './workload/program';
@@ -84,7 +84,7 @@ export class Machine {
       const ev = q.pop();
       if (!ev) break;
       this.clock.now = ev.time;
-      ev.fire(ev.time);
+      dispatch(ev);
     }
     this.clock.now = time;
     for (const cpu of this.cpus) cpu.sync(time);

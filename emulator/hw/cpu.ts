@@ -47,6 +47,8 @@ export class Cpu {
   private readonly segBase = new Float64Array(HW_EVENT_COUNT);
   private readonly delta = new Float64Array(HW_EVENT_COUNT);
   private segStart = 0;
+  /** When the running code is known to change (the caller executes again then). */
+  private segEnd = Infinity;
   private lastSync = 0;
   private readonly overflowTimer: SimTimer;
   private readonly pmiTimer: SimTimer;
@@ -84,13 +86,14 @@ export class Cpu {
       }
     }
     if (!any) return;
-    if (this.pmu.count(delta, this.ctx)) for (const idx of this.pmu.status) this.overflowTag[idx] ??= this.execTag;
+    if (this.pmu.count(delta, this.ctx)) for (const idx of this.pmu.overflowed()) this.overflowTag[idx] ??= this.execTag;
     if (this.pmu.interruptPending && !this.pmiTimer.armed) this.pmiTimer.arm(now + PMI_LATENCY_NS);
   }
 
   /** Start running code with these rates in `ctx` (null rates: halt). */
-  execute(now: number, ctx: ExecContext, rates: Float64Array | null, tag: unknown): void {
+  execute(now: number, ctx: ExecContext, rates: Float64Array | null, tag: unknown, segEnd = Infinity): void {
     this.sync(now);
+    this.segEnd = segEnd;
     this.execTag = tag;
     this.segStart = now;
     this.segBase.fill(0);
@@ -103,7 +106,8 @@ export class Cpu {
   /** Counters were reprogrammed: predict the next overflow again. */
   rearm(): void {
     const at = this.predictOverflow();
-    if (at === Infinity) this.overflowTimer.cancel();
+    // An overflow after the segment ends is found by the sync at its end.
+    if (at >= this.segEnd) this.overflowTimer.cancel();
     else if (at !== this.overflowTimer.expires) this.overflowTimer.arm(at);
   }
 

@@ -27,17 +27,18 @@ export interface HwCounter {
   globalEnabled: boolean;
   /** Raise the PMU interrupt on overflow (INT bit / PMINTENSET). */
   interrupt: boolean;
-  /** 64-bit-capable arm64 event counter pairs and similar are set up by their drivers. */
+  /** The value is hi * 2^32 + lo; hiSpan = 2^(width-32) (0 for narrow counters). */
   lo: number;
   hi: number;
+  readonly hiSpan: number;
 }
 
 export class HwPmu {
   readonly counters: HwCounter[] = [];
   /** Counters by index (sparse: fixed counters sit at 31 or 32..). */
   readonly byIdx: (HwCounter | undefined)[] = new Array(MAX_COUNTER_IDX).fill(undefined);
-  /** Overflow status bits (GLOBAL_STATUS / PMOVSSET), as a set of counter indices. */
-  readonly status = new Set<number>();
+  /** Overflow status bits (GLOBAL_STATUS / PMOVSSET), one flag per counter index. */
+  readonly status = new Uint8Array(MAX_COUNTER_IDX);
   /** Set when an overflow wants an interrupt; the CPU delivers it and clears this. */
   interruptPending = false;
   /** Counters that currently count something: the hot path walks only these. */
@@ -60,6 +61,7 @@ export class HwPmu {
       interrupt: false,
       lo: 0,
       hi: 0,
+      hiSpan: width > 32 ? 2 ** (width - 32) : 0,
     };
     this.counters.push(c);
     this.byIdx[idx] = c;
@@ -97,6 +99,28 @@ export class HwPmu {
     c.hi = Number(v >> 32n);
   }
 
+  /**
+   * Write 2^width - left (that is, -left): how drivers arm a period. The
+   * number path of write(), for the sampling hot path; 0 < left <= 2^width.
+   */
+  writeNegated(idx: number, left: number): void {
+    const c = this.counter(idx);
+    if (c.width <= 32) {
+      c.lo = (2 ** c.width - left) % 2 ** c.width;
+      c.hi = 0;
+      return;
+    }
+    const loPart = left % TWO32;
+    const hiPart = Math.floor(left / TWO32);
+    if (loPart === 0) {
+      c.lo = 0;
+      c.hi = (c.hiSpan - hiPart) % c.hiSpan;
+    } else {
+      c.lo = TWO32 - loPart;
+      c.hi = c.hiSpan - hiPart - 1;
+    }
+  }
+
   read(idx: number): bigint {
     const c = this.counter(idx);
     return (BigInt(c.hi) << 32n) | BigInt(c.lo);
@@ -114,7 +138,7 @@ export class HwPmu {
   /** Events until the counter wraps (exact up to 2^53). */
   untilOverflow(c: HwCounter): number {
     if (c.width <= 32) return 2 ** c.width - c.lo;
-    return (2 ** (c.width - 32) - c.hi - 1) * TWO32 + (TWO32 - c.lo);
+    return (c.hiSpan - c.hi - 1) * TWO32 + (TWO32 - c.lo);
   }
 
   /** Add the events of the last interval (delta[HwEvent]) that ran in `ctx`. True if a counter wrapped. */
@@ -131,9 +155,16 @@ export class HwPmu {
     return wrapped;
   }
 
+  /** Counter indices whose overflow status bit is set, lowest first. */
+  overflowed(): number[] {
+    const out: number[] = [];
+    for (const c of this.counters) if (this.status[c.idx]) out.push(c.idx);
+    return out;
+  }
+
   /** Clear a counter's overflow status bit (the driver's ack). */
   ack(idx: number): void {
-    this.status.delete(idx);
+    this.status[idx] = 0;
   }
 
   /** Counters that count the given context now (the CPU uses them to predict overflows). */
@@ -159,14 +190,13 @@ export class HwPmu {
         c.hi += carry;
       }
       c.lo = lo;
-      const hiSpan = 2 ** (c.width - 32);
-      if (c.hi >= hiSpan) {
-        c.hi %= hiSpan;
+      if (c.hi >= c.hiSpan) {
+        c.hi %= c.hiSpan;
         wrapped = true;
       }
     }
     if (!wrapped) return false;
-    this.status.add(c.idx);
+    this.status[c.idx] = 1;
     if (c.interrupt) this.interruptPending = true;
     return true;
   }

@@ -187,25 +187,16 @@ export class Kernel {
   private runBurst(cpu: number, task: Task, now: number): void {
     if (task.remaining <= 0) this.startBurst(cpu, task);
     const tag = task.tag as ExecTag;
-    this.cpus[cpu].execute(now, tag.ctx, task.rates, tag);
     task.runStart = now;
     task.burstEnd = now + task.remaining;
+    this.cpus[cpu].execute(now, tag.ctx, task.rates, tag, task.burstEnd);
     this.rq[cpu].burstTimer.arm(task.burstEnd);
   }
 
   private startBurst(cpu: number, task: Task): void {
     const burst = task.nextBurst();
-    const fns = task.program.functions;
-    const stack = new Int32Array(burst.depth);
-    let kernelFrom = burst.depth;
-    for (let i = 0; i < burst.depth; i++) {
-      const fn = burst.stack[i];
-      stack[i] = task.symbolOf[fn];
-      if (kernelFrom === burst.depth && fns[fn].mode === 'kernel') kernelFrom = i;
-    }
-    const leaf = fns[burst.leaf];
-    const ctx = leaf.mode === 'kernel' ? ExecContext.HostKernel : ExecContext.HostUser;
-    task.tag = { pid: task.pid, tid: task.tid, ctx, stack, kernelFrom };
+    const leaf = task.program.functions[burst.leaf];
+    task.tag = task.tagFor(burst);
     ratesFor(this.cpus[cpu].model, leaf.rates, task.rates);
     task.leaf = burst.leaf;
     task.remaining = Math.max(1, Math.round(burst.durationNs));

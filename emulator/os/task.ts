@@ -4,7 +4,7 @@
  * workload/program.ts); a burst interrupted by preemption resumes where it
  * stopped, with the same stack.
  */
-import type { ExecContext } from '../../profile/model';
+import { ExecContext } from '../../profile/model';
 import type { Rng } from '../sim/random';
 import { type Burst, type CompiledProgram, newBurst, nextBurst } from '../workload/walker';
 
@@ -48,6 +48,7 @@ export class Task {
   onCpuSince = 0;
   sumExecRuntime = 0;
   private readonly burst: Burst;
+  private readonly tags = new Map<number, (ExecTag & { path: Int32Array })[]>();
 
   constructor(
     readonly pid: number,
@@ -63,9 +64,44 @@ export class Task {
     this.burst = newBurst();
   }
 
+  /**
+   * The tag of a burst's stack. A program has few distinct paths, so tags are
+   * interned per task: no allocation per burst, and the callchains cached on a
+   * tag serve every sample taken on that path.
+   */
+  tagFor(burst: Burst): ExecTag {
+    const { stack, depth } = burst;
+    const h = burst.hash;
+    let bucket = this.tags.get(h);
+    if (bucket) {
+      for (const tag of bucket) if (samePath(tag.path, stack, depth)) return tag;
+    } else {
+      bucket = [];
+      this.tags.set(h, bucket);
+    }
+    const fns = this.program.functions;
+    const path = stack.slice(0, depth);
+    const symbols = new Int32Array(depth);
+    let kernelFrom = depth;
+    for (let i = 0; i < depth; i++) {
+      symbols[i] = this.symbolOf[path[i]];
+      if (kernelFrom === depth && fns[path[i]].mode === 'kernel') kernelFrom = i;
+    }
+    const ctx = fns[burst.leaf].mode === 'kernel' ? ExecContext.HostKernel : ExecContext.HostUser;
+    const tag = { pid: this.pid, tid: this.tid, ctx, stack: symbols, kernelFrom, path };
+    bucket.push(tag);
+    return tag;
+  }
+
   /** Draw the next burst of the program. */
   nextBurst(): Burst {
     nextBurst(this.program, this.rng, this.burst);
     return this.burst;
   }
+}
+
+function samePath(path: Int32Array, stack: Int32Array, depth: number): boolean {
+  if (path.length !== depth) return false;
+  for (let i = 0; i < depth; i++) if (path[i] !== stack[i]) return false;
+  return true;
 }

@@ -34,7 +34,14 @@ import {
   perf_event_update_time,
   type OverflowHandler,
 } from './event';
-import { is_sampling_event, perf_adjust_period, perf_event_overflow, perf_log_throttle, type SampleRegs } from './overflow';
+import {
+  is_sampling_event,
+  type OverflowEnv,
+  perf_adjust_period,
+  perf_event_overflow,
+  perf_log_throttle,
+  type SampleRegs,
+} from './overflow';
 import { PERF_EF_RELOAD, PERF_EF_START, PERF_EF_UPDATE, type Pmu } from './pmu';
 import { readSize, type ReadResult } from './read-format';
 import { RingBuffer } from './ring-buffer';
@@ -105,6 +112,7 @@ export class PerfCore {
    * exclude_guest rule, shared reference §1.5 step 10). Return 0 or -errno.
    */
   readonly openChecks: ((event: PerfEvent) => number)[] = [];
+  private readonly overflowEnv: OverflowEnv[];
 
   constructor(
     readonly kernel: PerfKernel,
@@ -112,6 +120,15 @@ export class PerfCore {
     readonly sysctl: PerfSysctl,
   ) {
     this.cpuctx = Array.from({ length: kernel.nrCpus }, (_, cpu) => new PerfCpuContext(cpu));
+    this.overflowEnv = this.cpuctx.map((_, cpu) => ({
+      now: 0,
+      cpu,
+      tag: null,
+      maxSamplesPerTick: 0,
+      disable: (e: PerfEvent) => this.queueDisable(e),
+      regs: (e: PerfEvent, env: OverflowEnv) => this.kernel.sampleRegs(cpu, e, env.tag),
+      readGroup: (leader: PerfEvent) => [...leader.members()].map((m) => ({ id: m.id, value: this.readCount(m) })),
+    }));
   }
 
   // ---- perf_event_open ---------------------------------------------------
@@ -499,17 +516,12 @@ export class PerfCore {
 
   /** Called by a PMU driver for an overflowed sampling event. True: the driver must stop it. */
   overflow(event: PerfEvent, cpu: number, now: number, tag: unknown = null): boolean {
-    const cc = this.cpuctx[cpu];
-    const stop = perf_event_overflow(event, {
-      now,
-      cpu,
-      maxSamplesPerTick: maxSamplesPerTick(this.sysctl),
-      throttle: () => undefined,
-      disable: (e) => this.queueDisable(e),
-      regs: (e) => this.kernel.sampleRegs(cpu, e, tag),
-      readGroup: (leader) => [...leader.members()].map((m) => ({ id: m.id, value: this.readCount(m) })),
-    });
-    if (stop && event.hw.interrupts === MAX_INTERRUPTS) cc.throttled.add(event);
+    const env = this.overflowEnv[cpu];
+    env.now = now;
+    env.tag = tag;
+    env.maxSamplesPerTick = maxSamplesPerTick(this.sysctl);
+    const stop = perf_event_overflow(event, env);
+    if (stop && event.hw.interrupts === MAX_INTERRUPTS) this.cpuctx[cpu].throttled.add(event);
     return stop;
   }
 

@@ -220,7 +220,7 @@ export class CpuPmu implements Pmu {
       left = maxPeriod;
     }
     if (left > maxPeriod) left = maxPeriod;
-    cpu.pmu.write(hwc.idx, -BigInt(left));
+    cpu.pmu.writeNegated(hwc.idx, left);
     hwc.prev_count = cpu.pmu.snapshot(hwc.idx);
   }
 
@@ -228,7 +228,7 @@ export class CpuPmu implements Pmu {
   private handleIrq(cpuIdx: number, now: number): void {
     const cpu = this.cpus[cpuIdx];
     const st = this.state[cpuIdx];
-    for (const idx of [...cpu.pmu.status]) {
+    for (const idx of cpu.pmu.overflowed()) {
       cpu.pmu.ack(idx);
       const tag = cpu.overflowTag[idx];
       cpu.overflowTag[idx] = undefined;

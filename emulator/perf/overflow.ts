@@ -47,15 +47,16 @@ export function perf_adjust_period(event: PerfEvent, nsec: number, count: number
   return false;
 }
 
+/** What an overflow needs from its perf core; one per CPU, reused (this is the sampling hot path). */
 export interface OverflowEnv {
   now: number;
   cpu: number;
+  /** The CPU's execTag at a precise overflow, null for "what runs now". */
+  tag: unknown;
   maxSamplesPerTick: number;
-  /** The PMU driver's "stop this event" (throttling). */
-  throttle(event: PerfEvent): void;
   /** perf_event_disable_inatomic: the REFRESH budget ran out. */
   disable(event: PerfEvent): void;
-  regs(event: PerfEvent): SampleRegs;
+  regs(event: PerfEvent, env: OverflowEnv): SampleRegs;
   readGroup(leader: PerfEvent): { id: number; value: number }[];
 }
 
@@ -108,7 +109,7 @@ export function perf_log_throttle(event: PerfEvent, now: number, cpu: number, en
 function perf_event_output(event: PerfEvent, env: OverflowEnv): void {
   const rb = event.rb;
   if (!rb) return;
-  const regs = env.regs(event);
+  const regs = env.regs(event, env);
   const sampleType = event.attr.sample_type;
   const read =
     sampleType & PERF_SAMPLE_READ && event.attr.read_format & PERF_FORMAT_GROUP

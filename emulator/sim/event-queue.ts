@@ -8,7 +8,17 @@
 export interface SimEvent {
   time: number;
   seq: number;
-  fire(now: number): void;
+  /** A one-off callback, or null for a timer's firing. */
+  fire: ((now: number) => void) | null;
+  /** The timer this firing belongs to, and the generation it was armed in. */
+  timer: SimTimer | null;
+  gen: number;
+}
+
+/** Run a popped event: a stale timer firing (re-armed or cancelled since) does nothing. */
+export function dispatch(ev: SimEvent): void {
+  if (ev.timer) ev.timer.expire(ev.gen, ev.time);
+  else ev.fire?.(ev.time);
 }
 
 export class EventQueue {
@@ -20,7 +30,12 @@ export class EventQueue {
   }
 
   push(time: number, fire: (now: number) => void): void {
-    this.insert({ time, seq: this.seq++, fire });
+    this.insert({ time, seq: this.seq++, fire, timer: null, gen: 0 });
+  }
+
+  /** A timer's firing: no closure per arm, since timers re-arm on every burst. */
+  pushTimer(time: number, timer: SimTimer, gen: number): void {
+    this.insert({ time, seq: this.seq++, fire: null, timer, gen });
   }
 
   /** Time of the earliest event, Infinity when empty. */
@@ -87,13 +102,15 @@ export class SimTimer {
   ) {}
 
   arm(time: number): void {
-    const gen = ++this.generation;
     this.expires = time;
-    this.queue.push(time, (now) => {
-      if (gen !== this.generation) return;
-      this.expires = -1;
-      this.callback(now);
-    });
+    this.queue.pushTimer(time, this, ++this.generation);
+  }
+
+  /** Called by dispatch(): fires only if not re-armed or cancelled since `gen`. */
+  expire(gen: number, now: number): void {
+    if (gen !== this.generation) return;
+    this.expires = -1;
+    this.callback(now);
   }
 
   cancel(): void {

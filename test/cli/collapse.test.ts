@@ -177,10 +177,10 @@ describe('guestperf, the command list', () => {
   it('lists every subcommand of the contract and marks the ones not built yet', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const name of ['stat', 'record', 'compare', 'kvm-stat', 'scenarios']) {
+    for (const name of ['compare', 'kvm-stat']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${name} +.*\\(not yet available\\)$`, 'm'));
     }
-    for (const name of ['collapse', 'convert', 'script', 'report']) {
+    for (const name of ['collapse', 'convert', 'script', 'report', 'stat', 'record', 'scenarios']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${name} +`, 'm'));
       expect(r.stdout).not.toMatch(new RegExp(`^  ${name} +.*\\(not yet available\\)$`, 'm'));
     }
@@ -192,8 +192,8 @@ describe('guestperf, the command list', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: guestperf kvm-stat \[scenario options\] \[--event vmexit\|mmio\|ioport\]/);
     expect(help.stdout).toContain('(not yet available)');
-    const stat = await run(['stat', '-e', 'cycles']);
-    expect([stat.code, stat.stderr]).toEqual([2, 'guestperf stat: not yet available in this build\n']);
+    const compare = await run(['compare', '--vpmu', 'emulated,mediated']);
+    expect([compare.code, compare.stderr]).toEqual([2, 'guestperf compare: not yet available in this build\n']);
     const unknown = await run(['frobnicate']);
     expect([unknown.code, unknown.stderr]).toEqual([2, 'guestperf: unknown command "frobnicate" (run guestperf --help for the list)\n']);
   });

@@ -5,7 +5,10 @@
  */
 import { COLLAPSE_USAGE, collapseCommand } from './collapse';
 import { CONVERT_USAGE, convertCommand } from './convert';
+import { RECORD_USAGE, recordCommand } from './record';
 import { REPORT_USAGE, reportCommand } from './report';
+import { SCENARIOS_USAGE, scenariosCommand } from './scenarios';
+import { STAT_USAGE, statCommand } from './stat';
 import { SCRIPT_USAGE, scriptCommand } from './script';
 import type { CliIo } from './io';
 
@@ -26,16 +29,14 @@ const COMMANDS: readonly Command[] = [
   {
     name: 'stat',
     summary: 'count events while a scenario runs, as perf stat does',
-    usage:
-      'Usage: guestperf stat [scenario options] [-e EVENTS]... [-a] [-C CPUS] [-I MS] [-x SEP] [-j] [-o FILE] [--truth]\n' +
-      SCENARIO_OPTIONS,
+    usage: STAT_USAGE,
+    run: statCommand,
   },
   {
     name: 'record',
     summary: 'sample while a scenario runs, into a trace file',
-    usage:
-      'Usage: guestperf record [scenario options] [-e EVENTS]... [-F HZ | -c PERIOD] [-g] [-a] -o FILE\n' +
-      SCENARIO_OPTIONS,
+    usage: RECORD_USAGE,
+    run: recordCommand,
   },
   {
     name: 'report',
@@ -71,7 +72,7 @@ const COMMANDS: readonly Command[] = [
     summary: 'VM-exit analysis, as perf kvm stat report',
     usage: 'Usage: guestperf kvm-stat [scenario options] [--event vmexit|mmio|ioport]\n' + SCENARIO_OPTIONS,
   },
-  { name: 'scenarios', summary: 'list the built-in scenarios', usage: 'Usage: guestperf scenarios' },
+  { name: 'scenarios', summary: 'list the built-in scenarios', usage: SCENARIOS_USAGE, run: scenariosCommand },
 ];
 
 const NOT_YET = '(not yet available)';

@@ -1,0 +1,352 @@
+/**
+ * perf record on an emulated kernel (tools/perf/builtin-record.c): open the
+ * evlist with sampling attrs, one ring buffer per CPU that every event on
+ * that CPU writes into (PERF_EVENT_IOC_SET_OUTPUT), drain it when it wakes
+ * the reader and at every poll, and turn the records into a profile: samples
+ * with their execution context, a counter track per event and the ground
+ * truth per hardware event, and markers for throttling, lost records and
+ * events in ERROR.
+ */
+import { type CounterScope, ExecContext, MarkerKind, type Profile } from '../../profile/model';
+import { ProfileBuilder } from '../../profile/builder';
+import type { Cpu } from '../hw/cpu';
+import { HW_CONTEXTS } from '../hw/cpu';
+import { HW_EVENT_COUNT, HW_EVENT_NAMES } from '../hw/events';
+import {
+  PERF_FORMAT_TOTAL_TIME_ENABLED,
+  PERF_FORMAT_TOTAL_TIME_RUNNING,
+  PERF_SAMPLE_CALLCHAIN,
+  PERF_SAMPLE_CPU,
+  PERF_SAMPLE_IDENTIFIER,
+  PERF_SAMPLE_IP,
+  PERF_SAMPLE_PERIOD,
+  PERF_SAMPLE_TID,
+  PERF_SAMPLE_TIME,
+} from '../perf/attr';
+import { PerfIoc, type PerfCore } from '../perf/core';
+import { PerfEventState } from '../perf/event';
+import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PERF_RECORD_THROTTLE, PERF_RECORD_UNTHROTTLE, type PerfRecord } from '../perf/records';
+import type { RingBuffer } from '../perf/ring-buffer';
+import type { EventQueue } from '../sim/event-queue';
+import type { SymbolTable } from '../os/symbols';
+import type { RecordOptions } from './cmdline';
+import { type Evsel, evselApplyEventString, evselIsGroupLeader } from './evsel';
+import { type OpenedEvlist, openEvlist } from './evlist-open';
+
+export interface RecordHost {
+  perf: PerfCore;
+  cpus: readonly Cpu[];
+  queue: EventQueue;
+  symbols: SymbolTable;
+  now(): number;
+  comm(pid: number, tid: number): string;
+}
+
+/** perf record's default event since 6.13, and its default frequency. */
+export const DEFAULT_RECORD_EVENT = 'cycles:P';
+export const DEFAULT_RECORD_FREQ = 4000;
+/** 512 KiB of data per CPU: perf's default mmap size for a privileged user. */
+const DEFAULT_MMAP_PAGES = 128;
+/** How long perf record takes to notice a wakeup and drain the buffer. */
+const READER_LATENCY_NS = 100_000;
+/** The poll period: buffers are drained and the counter tracks get a point. */
+export const RECORD_POLL_NS = 10_000_000;
+
+const CPUMODE_CONTEXT: readonly ExecContext[] = [
+  ExecContext.Unknown,
+  ExecContext.HostKernel,
+  ExecContext.HostUser,
+  ExecContext.Hypervisor,
+  ExecContext.GuestKernel,
+  ExecContext.GuestUser,
+];
+
+interface Track {
+  time: number[];
+  value: number[];
+  running: number[];
+}
+
+export class PerfRecordSession {
+  readonly opened: OpenedEvlist;
+  private readonly cpus: readonly number[];
+  private readonly buffers: RingBuffer[] = [];
+  private readonly records: PerfRecord[] = [];
+  private readonly tracks: Track[];
+  private readonly truthTracks: Track[] = Array.from({ length: HW_EVENT_COUNT }, () => ({ time: [], value: [], running: [] }));
+  private lastCounts: { value: number; enabled: number; running: number }[][] = [];
+  private lastTruth = new Float64Array(HW_EVENT_COUNT);
+  private readonly errorSince = new Map<number, number>();
+  private readonly errorMarkers: { name: string; start: number; end: number }[] = [];
+  private startTime = 0;
+  private polling = false;
+
+  constructor(
+    private readonly host: RecordHost,
+    readonly options: RecordOptions,
+    evlist: Evsel[],
+  ) {
+    const taskTarget = options.pid ?? options.tid;
+    this.cpus = taskTarget !== null ? [-1] : (options.cpus ?? host.cpus.map((_, i) => i));
+    const cpuWide = taskTarget === null;
+    for (const evsel of evlist) {
+      const attr = evsel.attr;
+      attr.sample_type |= PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD;
+      if (cpuWide) attr.sample_type |= PERF_SAMPLE_CPU;
+      if (options.callGraph) attr.sample_type |= PERF_SAMPLE_CALLCHAIN;
+      if (evlist.length > 1) attr.sample_type |= PERF_SAMPLE_IDENTIFIER;
+      attr.read_format |= PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+      attr.sample_id_all = true;
+      if (options.period !== null) {
+        attr.freq = false;
+        attr.sample_period = BigInt(options.period);
+      } else {
+        attr.freq = true;
+        attr.sample_freq = options.freq ?? DEFAULT_RECORD_FREQ;
+      }
+      if (evselIsGroupLeader(evsel)) attr.disabled = true;
+    }
+    // The event string's own terms (period=, freq=) and the S group rules win over -c/-F.
+    evselApplyEventString(evlist);
+    this.opened = openEvlist(host.perf, evlist, { cpus: this.cpus, pid: taskTarget ?? -1 });
+    this.tracks = this.opened.evsels.map(() => ({ time: [], value: [], running: [] }));
+    this.mapBuffers(options.mmapPages ?? DEFAULT_MMAP_PAGES);
+  }
+
+  /** One buffer per CPU: the first event opened there owns it, the others redirect to it. */
+  private mapBuffers(pages: number): void {
+    for (let i = 0; i < this.cpus.length; i++) {
+      let owner = -1;
+      for (const o of this.opened.evsels) {
+        const fd = o.fds[i];
+        if (fd < 0) continue;
+        if (owner < 0) {
+          const rb = this.host.perf.mmap(fd, pages);
+          if (typeof rb === 'number') continue;
+          rb.onWakeup = () => this.host.queue.push(this.host.now() + READER_LATENCY_NS, () => this.drain());
+          this.buffers.push(rb);
+          owner = fd;
+        } else {
+          this.host.perf.ioctl(fd, PerfIoc.SET_OUTPUT, owner);
+        }
+      }
+    }
+  }
+
+  start(): void {
+    this.startTime = this.host.now();
+    for (const o of this.opened.evsels)
+      if (evselIsGroupLeader(o.evsel)) for (const fd of o.fds) if (fd >= 0) this.host.perf.ioctl(fd, PerfIoc.ENABLE);
+    this.lastCounts = this.opened.evsels.map((o) => o.fds.map(() => ({ value: 0, enabled: 0, running: 0 })));
+    this.lastTruth = this.truthNow();
+    this.polling = true;
+    this.schedulePoll(this.startTime + RECORD_POLL_NS);
+  }
+
+  private schedulePoll(at: number): void {
+    this.host.queue.push(at, (now) => {
+      if (!this.polling) return;
+      this.poll(now);
+      this.schedulePoll(now + RECORD_POLL_NS);
+    });
+  }
+
+  private drain(): void {
+    for (const rb of this.buffers) for (const r of rb.drain()) this.records.push(r);
+  }
+
+  /** A point on every counter track, and ERROR-state bookkeeping. */
+  private poll(now: number): void {
+    this.drain();
+    this.opened.evsels.forEach((o, i) => {
+      let value = 0;
+      let enabled = 0;
+      let running = 0;
+      o.fds.forEach((fd, c) => {
+        if (fd < 0) return;
+        const r = this.host.perf.read(fd, 4096);
+        const event = this.host.perf.eventOf(fd);
+        if (event) this.trackError(event.id, o.evsel.name, event.state === PerfEventState.ERROR, now);
+        if (typeof r === 'number' || r.bytes === 0) return;
+        const last = this.lastCounts[i][c];
+        const cur = { value: r.values[0].value, enabled: r.time_enabled ?? 0, running: r.time_running ?? 0 };
+        const dv = cur.value - last.value;
+        const de = cur.enabled - last.enabled;
+        const dr = cur.running - last.running;
+        this.lastCounts[i][c] = cur;
+        enabled += de;
+        running += dr;
+        if (dr > 0) value += dr < de ? Math.trunc((dv * de) / dr) : dv;
+      });
+      const t = this.tracks[i];
+      t.time.push(now);
+      t.value.push(value);
+      t.running.push(enabled > 0 ? running / enabled : 0);
+    });
+    const truth = this.truthNow();
+    for (let e = 0; e < HW_EVENT_COUNT; e++) {
+      const t = this.truthTracks[e];
+      t.time.push(now);
+      t.value.push(truth[e] - this.lastTruth[e]);
+      t.running.push(1);
+    }
+    this.lastTruth = truth;
+  }
+
+  private trackError(id: number, name: string, inError: boolean, now: number): void {
+    const since = this.errorSince.get(id);
+    if (inError && since === undefined) this.errorSince.set(id, now);
+    if (!inError && since !== undefined) {
+      this.errorMarkers.push({ name, start: since, end: now });
+      this.errorSince.delete(id);
+    }
+  }
+
+  private truthNow(): Float64Array<ArrayBuffer> {
+    const out = new Float64Array(HW_EVENT_COUNT);
+    const cpus = this.cpus[0] === -1 ? this.host.cpus.map((_, c) => c) : this.cpus;
+    for (const c of cpus) {
+      const truth = this.host.cpus[c].truth;
+      for (let ctx = 0; ctx < HW_CONTEXTS; ctx++)
+        for (let e = 0; e < HW_EVENT_COUNT; e++) out[e] += truth[ctx * HW_EVENT_COUNT + e];
+    }
+    return out;
+  }
+
+  /** Stop, take the last records and build the profile. */
+  finish(meta: { name: string; scenario?: string }): Profile {
+    const now = this.host.now();
+    this.poll(now);
+    this.polling = false;
+    for (const o of this.opened.evsels)
+      if (evselIsGroupLeader(o.evsel)) for (const fd of o.fds) if (fd >= 0) this.host.perf.ioctl(fd, PerfIoc.DISABLE);
+    this.drain();
+    for (const [id, start] of this.errorSince) {
+      const o = this.opened.evsels.find((e) => e.fds.some((fd) => this.host.perf.eventOf(fd)?.id === id));
+      this.errorMarkers.push({ name: o?.evsel.name ?? 'event', start, end: now });
+    }
+    return this.buildProfile(meta);
+  }
+
+  get lostRecords(): number {
+    return this.buffers.reduce((a, rb) => a + rb.totalLost, 0);
+  }
+
+  get sampleCount(): number {
+    return this.records.reduce((a, r) => a + (r.type === PERF_RECORD_SAMPLE ? 1 : 0), 0);
+  }
+
+  private buildProfile(meta: { name: string; scenario?: string }): Profile {
+    const b = new ProfileBuilder();
+    const eventOfId = new Map<number, number>();
+    this.opened.evsels.forEach((o) => {
+      const a = o.evsel.attr;
+      const idx = b.event(o.evsel.name, {
+        exclude_guest: a.exclude_guest,
+        exclude_host: a.exclude_host,
+        exclude_user: a.exclude_user,
+        exclude_kernel: a.exclude_kernel,
+        exclude_hv: a.exclude_hv,
+        attr: attrSummary(o.evsel),
+      });
+      for (const fd of o.fds) {
+        const ev = fd >= 0 ? this.host.perf.eventOf(fd) : undefined;
+        if (ev) eventOfId.set(ev.id, idx);
+      }
+    });
+    const frameOf = new Map<number, number>();
+    const frame = (sym: number): number => {
+      let f = frameOf.get(sym);
+      if (f === undefined) {
+        const s = this.host.symbols.get(sym);
+        f = b.frame(s.name, s.dso, s.kernel ? ExecContext.HostKernel : ExecContext.HostUser);
+        frameOf.set(sym, f);
+      }
+      return f;
+    };
+    const threads = new Map<number, number>();
+    const stackOfChain = new Map<Int32Array, number>();
+    const throttledAt = new Map<string, number>();
+    for (const r of this.records) {
+      if (r.type === PERF_RECORD_SAMPLE) {
+        let thread = threads.get(r.tid);
+        if (thread === undefined) {
+          thread = b.thread(this.host.comm(r.pid, r.tid), r.pid, r.tid);
+          threads.set(r.tid, thread);
+        }
+        let stack = -1;
+        const chain = r.callchain;
+        if (chain) {
+          // Callchains are shared by every sample of one path: fold each once.
+          const known = stackOfChain.get(chain);
+          if (known !== undefined) stack = known;
+          else {
+            for (let i = chain.length - 1; i >= 0; i--) if (chain[i] >= 0) stack = b.stack(stack, frame(chain[i]));
+            stackOfChain.set(chain, stack);
+          }
+        } else if (r.ip >= 0) {
+          stack = b.stack(-1, frame(r.ip));
+        }
+        b.sample({
+          stack,
+          time: r.time,
+          weight: r.period,
+          event: eventOfId.get(r.id) ?? 0,
+          cpu: r.cpu,
+          thread,
+          vcpu: -1,
+          context: CPUMODE_CONTEXT[r.misc & 7] ?? ExecContext.Unknown,
+        });
+      } else if (r.type === PERF_RECORD_THROTTLE) {
+        throttledAt.set(`${r.id}/${r.cpu}`, r.time);
+      } else if (r.type === PERF_RECORD_UNTHROTTLE) {
+        const key = `${r.id}/${r.cpu}`;
+        const start = throttledAt.get(key);
+        if (start === undefined) continue;
+        throttledAt.delete(key);
+        b.marker({ name: 'throttled', kind: MarkerKind.Throttle, start, end: r.time, cpu: r.cpu });
+      } else if (r.type === PERF_RECORD_LOST) {
+        b.marker({ name: `lost ${r.lost} records`, kind: MarkerKind.Lost, start: r.time, data: String(r.lost) });
+      }
+    }
+    for (const m of this.errorMarkers) b.marker({ name: `${m.name}: ERROR`, kind: MarkerKind.EventError, start: m.start, end: m.end });
+    this.opened.evsels.forEach((o, i) => {
+      if (!o.supported) return;
+      const a = o.evsel.attr;
+      const scope: CounterScope = a.exclude_guest && !a.exclude_host ? 'host' : a.exclude_host && !a.exclude_guest ? 'guest' : 'both';
+      b.counter(track(o.evsel.name, eventOfId.get(this.host.perf.eventOf(o.fds.find((f) => f >= 0) ?? -1)?.id ?? -1) ?? -1, scope, this.tracks[i]));
+    });
+    HW_EVENT_NAMES.forEach((name, e) => {
+      if (this.truthTracks[e].value.some((v) => v > 0)) b.counter(track(`${name} (truth)`, -1, 'truth', this.truthTracks[e]));
+    });
+    const profile = b.build({ name: meta.name, source: 'guestperf-record', weightUnit: 'events' });
+    if (meta.scenario !== undefined) profile.scenario = meta.scenario;
+    return profile;
+  }
+}
+
+function track(name: string, event: number, scope: CounterScope, t: Track) {
+  return {
+    name,
+    event,
+    scope,
+    machine: 0,
+    cpu: -1,
+    unit: '',
+    time: Float64Array.from(t.time),
+    value: Float64Array.from(t.value),
+    running: Float64Array.from(t.running),
+  };
+}
+
+/** The attr fields a trace keeps for each event (as `perf evlist -v` would show them). */
+function attrSummary(evsel: Evsel): Record<string, string> {
+  const a = evsel.attr;
+  const out: Record<string, string> = {
+    type: String(a.type),
+    config: `0x${a.config.toString(16)}`,
+    [a.freq ? 'sample_freq' : 'sample_period']: a.freq ? String(a.sample_freq) : String(a.sample_period),
+  };
+  if (a.precise_ip) out.precise_ip = String(a.precise_ip);
+  return out;
+}
