@@ -12,6 +12,9 @@ import type { Rng } from '../sim/random';
 import {
   PERF_CONTEXT_KERNEL,
   PERF_CONTEXT_USER,
+  PERF_RECORD_MISC_CPUMODE_UNKNOWN,
+  PERF_RECORD_MISC_GUEST_KERNEL,
+  PERF_RECORD_MISC_GUEST_USER,
   PERF_RECORD_MISC_KERNEL,
   PERF_RECORD_MISC_USER,
   PerfSwId,
@@ -106,15 +109,15 @@ export class Kernel {
 
   /** perf_prepare_sample's view of the interrupted code (or of the precise overflow point). */
   sampleRegs(cpu: number, event: PerfEvent, tag: unknown): SampleRegs {
-    const t = (tag as ExecTag | null) ?? this.rq[cpu].curr?.tag ?? this.rq[cpu].idleTag;
+    const t = ((tag ?? this.cpus[cpu].execTag) as ExecTag | null) ?? this.rq[cpu].idleTag;
     const leaf = t.stack[t.stack.length - 1];
     return {
       pid: t.pid,
       tid: t.tid,
-      cpumode: t.ctx === ExecContext.HostUser ? PERF_RECORD_MISC_USER : PERF_RECORD_MISC_KERNEL,
+      cpumode: CONTEXT_CPUMODE[t.ctx],
       exact: tag !== null,
       ip: leaf ?? -1,
-      callchain: callchainOf(t, event),
+      callchain: isGuest(t.ctx) ? GUEST_CALLCHAIN : callchainOf(t, event),
     };
   }
 
@@ -250,6 +253,28 @@ export class Kernel {
     return from.queue.splice(i, 1)[0];
   }
 }
+
+/** perf_misc_flags: the sample's cpumode for the context the PMI interrupted. */
+const CONTEXT_CPUMODE: Record<ExecContext, number> = {
+  [ExecContext.HostUser]: PERF_RECORD_MISC_USER,
+  [ExecContext.HostKernel]: PERF_RECORD_MISC_KERNEL,
+  // KVM's own code is host kernel code.
+  [ExecContext.Hypervisor]: PERF_RECORD_MISC_KERNEL,
+  [ExecContext.GuestKernel]: PERF_RECORD_MISC_GUEST_KERNEL,
+  [ExecContext.GuestUser]: PERF_RECORD_MISC_GUEST_USER,
+  [ExecContext.Unknown]: PERF_RECORD_MISC_CPUMODE_UNKNOWN,
+};
+
+function isGuest(ctx: ExecContext): boolean {
+  return ctx === ExecContext.GuestKernel || ctx === ExecContext.GuestUser;
+}
+
+/**
+ * A sample taken in guest mode: get_perf_callchain stores its context
+ * markers, but the x86 kernel and user unwinders return at once when
+ * perf_guest_state() is set — the host cannot walk a guest's stack.
+ */
+const GUEST_CALLCHAIN = Int32Array.of(PERF_CONTEXT_KERNEL, PERF_CONTEXT_USER);
 
 /**
  * perf_callchain: kernel frames (leaf first) after PERF_CONTEXT_KERNEL, then

@@ -81,11 +81,14 @@ describe('perf script export round trips', () => {
     expect(roundTrip(back).text).toBe(roundTrip(p).text);
   });
 
-  it('prints guest samples with perf >= 6.0 VM:/VCPU: fields', () => {
+  it('prints VM:%5d and VCPU:%03d only for guest samples (checklist 29)', () => {
     const p = importBytes(perfScriptFormat, read(join(FIXTURES, 'guest-inject-vm-vcpu.txt')));
     const { text } = roundTrip(p);
-    const vmLines = text.split('\n').filter((l) => l.startsWith('VM:'));
-    expect(vmLines.length).toBeGreaterThan(0);
+    const eventLines = text.split('\n').filter((l) => /^\S/.test(l));
+    const vmLines = eventLines.filter((l) => l.startsWith('VM:'));
+    const guestSamples = Array.from(p.samples.vcpu).filter((v) => v >= 0).length;
+    expect(vmLines.length).toBe(guestSamples);
+    expect(eventLines.length).toBeGreaterThan(vmLines.length);
     expect(vmLines[0]).toMatch(/^VM: 4242 VCPU:001 bash +1001\/1001 +\[001\] +7301\.100200: +250000 cycles: $/);
     expect(text).toContain('\t               0 clear_page_erms ([guest.kernel.kallsyms.4242])\n');
   });

@@ -58,7 +58,7 @@ export async function recordCommand(argv: readonly string[], io: CliIo): Promise
       throw e;
     }
     const failed = result.profile.events.length === 0 || result.samples === 0;
-    const native = formatById('native');
+    const native = formatById('guestperf');
     if (!native) throw new Error('native format missing from the registry');
     try {
       await writeTrace(options.output, result.profile, native);

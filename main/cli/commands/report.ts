@@ -5,6 +5,13 @@
  * --children --stdio`.
  */
 import { EXEC_CONTEXT_NAMES, type Profile } from '../../../profile/model';
+import {
+  PERF_RECORD_MISC_GUEST_KERNEL,
+  PERF_RECORD_MISC_GUEST_USER,
+  PERF_RECORD_MISC_KERNEL,
+  PERF_RECORD_MISC_USER,
+} from '../../../emulator/perf/attr';
+import { cpumodeLevel } from '../../../emulator/perf-tool/cpumode';
 import { parseArgs } from '../args';
 import { readProfile } from './convert';
 import { CommandError, runReporting, writeChunks } from './io';
@@ -12,7 +19,9 @@ import type { CliIo } from './io';
 
 export const REPORT_USAGE = `Usage: guestperf report [--sort self|total] [--top N] FILE
 
-Prints the top functions of a trace (any format guestperf reads), per event:
+Prints the top functions of a trace (any format guestperf reads), per event,
+with perf report's level before each symbol ([.] user, [k] kernel, [g] guest
+kernel, [u] guest user, [H] unknown):
 Overhead is the share of the event's weight in samples whose callchain holds
 the function (children included), Self the share where it is the leaf.
 A function that runs in several execution contexts (host-user, host-kernel,
@@ -104,6 +113,15 @@ export function buildReport(profile: Profile, sort: 'self' | 'total' = 'self', t
   return reports;
 }
 
+/** The cpumode a sample in each context carries, for perf report's level column. */
+const CONTEXT_CPUMODE: Record<string, number> = {
+  'host-user': PERF_RECORD_MISC_USER,
+  'host-kernel': PERF_RECORD_MISC_KERNEL,
+  hypervisor: PERF_RECORD_MISC_KERNEL,
+  'guest-kernel': PERF_RECORD_MISC_GUEST_KERNEL,
+  'guest-user': PERF_RECORD_MISC_GUEST_USER,
+};
+
 function pct(part: number, whole: number): string {
   return `${whole > 0 ? ((100 * part) / whole).toFixed(2) : '0.00'}%`;
 }
@@ -124,7 +142,8 @@ export function formatReport(profile: Profile, reports: EventReport[]): string[]
     out.push(`# ........  .......  ${'.'.repeat(width)}  ......`);
     out.push('#');
     for (const x of r.rows) {
-      out.push(`  ${pct(x.total, r.weight).padStart(7)}  ${pct(x.self, r.weight).padStart(7)}  ${x.context.padEnd(width)}  ${x.symbol}`);
+      const level = cpumodeLevel(CONTEXT_CPUMODE[x.context] ?? 0);
+      out.push(`  ${pct(x.total, r.weight).padStart(7)}  ${pct(x.self, r.weight).padStart(7)}  ${x.context.padEnd(width)}  [${level}] ${x.symbol}`);
     }
     out.push('');
   }

@@ -8,6 +8,7 @@ import {
   PERF_CONTEXT_KERNEL,
   PERF_CONTEXT_USER,
   PERF_RECORD_MISC_EXACT_IP,
+  PERF_RECORD_MISC_GUEST_KERNEL,
   PERF_SAMPLE_CALLCHAIN,
   PERF_SAMPLE_IP,
   PERF_SAMPLE_PERIOD,
@@ -18,6 +19,7 @@ import {
   type PerfEventAttr,
 } from '../../../emulator/perf/attr';
 import { PerfIoc } from '../../../emulator/perf/core';
+import { ExecContext } from '../../../profile/model';
 import {
   PERF_RECORD_LOST,
   PERF_RECORD_SAMPLE,
@@ -133,5 +135,28 @@ describe('sampling (checklist 24-26)', () => {
     };
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
+  });
+});
+
+describe('samples in guest mode (checklist 27)', () => {
+  it('carry the guest cpumode and the guest IP, and a callchain of context markers only', () => {
+    // No workload: nothing but this test decides what CPU 0 runs.
+    const m = hostMachine();
+    const { rb } = open(m, { sample_period: 3_000_000n, sample_type: SAMPLE | PERF_SAMPLE_CALLCHAIN });
+    m.runUntil(20 * MS);
+    // Put CPU 0 in guest kernel mode with a guest function as the running code.
+    const guestFn = m.symbols.intern('native_safe_halt', '[guest.kernel.kallsyms]', true);
+    const tag = { pid: 4242, tid: 4243, ctx: ExecContext.GuestKernel, stack: Int32Array.of(guestFn), kernelFrom: 0 };
+    const rates = new Float64Array(7).fill(0);
+    rates[0] = 3;
+    m.cpus[0].execute(20 * MS, ExecContext.GuestKernel, rates, tag, 40 * MS);
+    m.runUntil(30 * MS);
+    const guest = samples(rb.drain());
+    expect(guest.length).toBeGreaterThan(5);
+    for (const r of guest) {
+      expect(r.misc & 7).toBe(PERF_RECORD_MISC_GUEST_KERNEL);
+      expect(r.ip).toBe(guestFn);
+      expect(Array.from(r.callchain ?? [])).toEqual([PERF_CONTEXT_KERNEL, PERF_CONTEXT_USER]);
+    }
   });
 });

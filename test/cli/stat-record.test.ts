@@ -1,0 +1,135 @@
+/**
+ * guestperf stat / record / scenarios on the real emulator, through the same
+ * dispatch as the command: the done-when criteria of the emulated machine.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUILTIN_SCENARIOS } from '../../emulator/scenario/builtins';
+import { EXEC_CONTEXT_NAMES, ExecContext } from '../../profile/model';
+import { buildCallTree } from '../../profile/call-tree';
+import { readProfile } from '../../main/cli/commands/convert';
+import { runGuestperf } from '../helpers/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'guestperf-stat-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface JsonLine {
+  event: string;
+  'counter-value': string;
+  'truth-value'?: string;
+  'pcnt-running': number;
+}
+
+async function statJson(args: string[]): Promise<JsonLine[]> {
+  const r = await runGuestperf(['stat', '-j', '--truth', ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonLine);
+}
+
+describe('guestperf stat', () => {
+  it('counts cycles and instructions of a spin host exactly as the ground truth without multiplexing', async () => {
+    const lines = await statJson(['--scenario', 'spin', '-a', '-e', 'cycles,instructions']);
+    expect(lines.map((l) => l.event)).toEqual(['cycles', 'instructions']);
+    for (const l of lines) {
+      expect(l['pcnt-running']).toBe(100);
+      expect(Number(l['counter-value'])).toBeGreaterThan(1e9);
+      expect(l['counter-value']).toBe(l['truth-value']);
+    }
+  });
+
+  it('stays within 1% of the truth when six more events than counters force multiplexing', async () => {
+    // 8 GP counters (fixed counter 1 is the NMI watchdog's): cycles and
+    // instructions plus twelve GP-only events are six too many.
+    const gpOnly = ['r00c4', 'r00c5', 'r4f2e', 'r412e', 'r00c4', 'r00c5', 'r4f2e', 'r412e', 'r00c4', 'r00c5', 'r4f2e', 'r412e'];
+    const lines = await statJson(['--scenario', 'spin', '-a', '-e', ['cycles', 'instructions', ...gpOnly].join(',')]);
+    expect(lines.some((l) => l['pcnt-running'] < 100)).toBe(true);
+    for (const l of lines.filter((x) => x.event === 'cycles' || x.event === 'instructions')) {
+      const shown = Number(l['counter-value']);
+      const truth = Number(l['truth-value']);
+      expect(Math.abs(shown - truth) / truth).toBeLessThan(0.01);
+    }
+  });
+
+  it('prints perf stat’s human layout on standard error with the system-wide header', async () => {
+    const r = await runGuestperf(['stat', '--scenario', 'spin', '--duration', '100ms', '-a', '-e', 'cycles:u']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^\n Performance counter stats for 'system wide':\n\n +[\d,]+ +cycles:u +\n/);
+    expect(r.stderr).toMatch(/\n {7}0\.100000000 seconds time elapsed\n\n$/);
+  });
+
+  it('gives the same -j output for the same scenario and seed, and different output for another seed', async () => {
+    const args = ['stat', '--duration', '200ms', '-a', '-j'];
+    const a = await runGuestperf(args);
+    const b = await runGuestperf(args);
+    const c = await runGuestperf([...args, '--seed', '2']);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).not.toBe(c.stdout);
+  });
+
+  it('reports a bad event string with perf’s caret message and status 2', async () => {
+    const r = await runGuestperf(['stat', '--scenario', 'spin', '-e', 'cycles:ukx']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("event syntax error: 'cycles:ukx'");
+  });
+
+  it('refuses a bad scenario option with one line', async () => {
+    const r = await runGuestperf(['stat', '--vpmu', 'mediatd']);
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      'guestperf stat: --vpmu: unknown design "mediatd" (expected one of: none, emulated, mediated, partitioned, paravirt)\n',
+    ]);
+  });
+});
+
+describe('guestperf record', () => {
+  it('writes a trace the window opens as a flame graph of the workloads’ stacks', async () => {
+    const out = join(dir, 'default.guestperf');
+    const r = await runGuestperf(['record', '--duration', '300ms', '-a', '-g', '-F', '4000', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\[ perf record: Captured and wrote .* \((\d+) samples\) \]\n$/);
+    const profile = await readProfile(out);
+    expect(profile.samples.length).toBeGreaterThan(3000);
+    expect(profile.events.map((e) => e.name)).toEqual(['cycles:P']);
+    const tree = buildCallTree(profile);
+    const names = new Set(Array.from(profile.frames.name, (n) => profile.strings[n]));
+    for (const fn of ['main', 'c_parse_file', 'entry_SYSCALL_64_after_hwframe', 'do_syscall_64']) expect(names.has(fn)).toBe(true);
+    expect(tree.total[0]).toBe(Array.from(profile.samples.weight).reduce((a, b) => a + b, 0));
+    const contexts = new Set(Array.from(profile.samples.context, (c) => EXEC_CONTEXT_NAMES[c]));
+    expect(contexts).toEqual(new Set(['host-user', 'host-kernel']));
+    // A counter track for the event, and the truth for the hardware events.
+    expect(profile.counters.map((c) => `${c.name}/${c.scope}`)).toContain('cycles:P/both');
+    expect(profile.counters.some((c) => c.name === 'cycles (truth)' && c.scope === 'truth')).toBe(true);
+    expect(profile.scenario).toBe(BUILTIN_SCENARIOS.find((s) => s.name === 'default')?.yaml);
+    expect(profile.samples.context.includes(ExecContext.HostKernel)).toBe(true);
+  });
+
+  it('writes byte-identical trace files for the same scenario and seed', async () => {
+    const a = join(dir, 'a.guestperf');
+    const b = join(dir, 'b.guestperf');
+    for (const out of [a, b]) expect((await runGuestperf(['record', '--duration', '100ms', '-g', '-o', out])).code).toBe(0);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
+  it('marks throttling in the trace', async () => {
+    const out = join(dir, 'throttle.guestperf');
+    const r = await runGuestperf(['record', '--scenario', 'spin', '--duration', '50ms', '-c', '2000', '-o', out]);
+    expect(r.code).toBe(0);
+    const profile = await readProfile(out);
+    expect(profile.markers.length).toBeGreaterThan(0);
+    expect(profile.strings[profile.markers.name[0]]).toBe('throttled');
+  });
+});
+
+describe('guestperf scenarios', () => {
+  it('lists every built-in, default first', async () => {
+    const r = await runGuestperf(['scenarios']);
+    expect(r.code).toBe(0);
+    const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual(BUILTIN_SCENARIOS.map((s) => s.name));
+    expect(names[0]).toBe('default');
+  });
+});
