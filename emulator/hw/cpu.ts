@@ -124,14 +124,24 @@ export class Cpu {
       const rate = this.rates[c.event];
       if (!(rate > 0)) continue;
       const target = this.segBase[c.event] + this.pmu.untilOverflow(c);
-      const at = this.segStart + Math.ceil(target / rate);
+      // Wake when the interrupt arrives, PMI_LATENCY_NS after the overflow itself.
+      const at = this.segStart + Math.ceil(target / rate) + PMI_LATENCY_NS;
       if (at < best) best = at;
     }
     return best <= this.lastSync ? this.lastSync + 1 : best;
   }
 
+  /**
+   * The predicted interrupt time: the overflow happened PMI_LATENCY_NS ago
+   * (or rounding put it a nanosecond later, then the next prediction finds it).
+   */
   private onPredictedOverflow(now: number): void {
     this.sync(now);
+    if (this.pmu.interruptPending) {
+      this.pmiTimer.cancel();
+      this.deliverPmi(now);
+      return;
+    }
     this.rearm();
   }
 

@@ -7,8 +7,7 @@
  * truth per hardware event, and markers for throttling, lost records and
  * events in ERROR.
  */
-import { type CounterScope, ExecContext, MarkerKind, type Profile } from '../../profile/model';
-import { ProfileBuilder } from '../../profile/builder';
+import type { CounterScope, Profile } from '../../profile/model';
 import type { Cpu } from '../hw/cpu';
 import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT, HW_EVENT_NAMES } from '../hw/events';
@@ -25,13 +24,13 @@ import {
 } from '../perf/attr';
 import { PerfIoc, type PerfCore } from '../perf/core';
 import { PerfEventState } from '../perf/event';
-import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PERF_RECORD_THROTTLE, PERF_RECORD_UNTHROTTLE, type PerfRecord } from '../perf/records';
 import type { RingBuffer } from '../perf/ring-buffer';
 import type { EventQueue } from '../sim/event-queue';
 import type { SymbolTable } from '../os/symbols';
 import type { RecordOptions } from './cmdline';
 import { type Evsel, evselApplyEventString, evselIsGroupLeader } from './evsel';
 import { type OpenedEvlist, openEvlist } from './evlist-open';
+import { RecordWriter } from './record-writer';
 
 export interface RecordHost {
   perf: PerfCore;
@@ -52,14 +51,6 @@ const READER_LATENCY_NS = 100_000;
 /** The poll period: buffers are drained and the counter tracks get a point. */
 export const RECORD_POLL_NS = 10_000_000;
 
-const CPUMODE_CONTEXT: readonly ExecContext[] = [
-  ExecContext.Unknown,
-  ExecContext.HostKernel,
-  ExecContext.HostUser,
-  ExecContext.Hypervisor,
-  ExecContext.GuestKernel,
-  ExecContext.GuestUser,
-];
 
 interface Track {
   time: number[];
@@ -71,7 +62,8 @@ export class PerfRecordSession {
   readonly opened: OpenedEvlist;
   private readonly cpus: readonly number[];
   private readonly buffers: RingBuffer[] = [];
-  private readonly records: PerfRecord[] = [];
+  /** Records become profile rows as they are drained, so none pile up in memory. */
+  private readonly writer: RecordWriter;
   private readonly tracks: Track[];
   private readonly truthTracks: Track[] = Array.from({ length: HW_EVENT_COUNT }, () => ({ time: [], value: [], running: [] }));
   private lastCounts: { value: number; enabled: number; running: number }[][] = [];
@@ -110,6 +102,7 @@ export class PerfRecordSession {
     evselApplyEventString(evlist);
     this.opened = openEvlist(host.perf, evlist, { cpus: this.cpus, pid: taskTarget ?? -1 });
     this.tracks = this.opened.evsels.map(() => ({ time: [], value: [], running: [] }));
+    this.writer = new RecordWriter(this.host.symbols, host.comm, this.eventIds());
     this.mapBuffers(options.mmapPages ?? DEFAULT_MMAP_PAGES);
   }
 
@@ -133,7 +126,20 @@ export class PerfRecordSession {
     }
   }
 
+  /** Kernel event id → evlist index, for the samples' event column. */
+  private eventIds(): Map<number, number> {
+    const ids = new Map<number, number>();
+    this.opened.evsels.forEach((o, i) => {
+      for (const fd of o.fds) {
+        const ev = fd >= 0 ? this.host.perf.eventOf(fd) : undefined;
+        if (ev) ids.set(ev.id, i);
+      }
+    });
+    return ids;
+  }
+
   start(): void {
+    this.opened.evsels.forEach((o) => this.writer.event(o.evsel));
     this.startTime = this.host.now();
     for (const o of this.opened.evsels)
       if (evselIsGroupLeader(o.evsel)) for (const fd of o.fds) if (fd >= 0) this.host.perf.ioctl(fd, PerfIoc.ENABLE);
@@ -152,7 +158,7 @@ export class PerfRecordSession {
   }
 
   private drain(): void {
-    for (const rb of this.buffers) for (const r of rb.drain()) this.records.push(r);
+    for (const rb of this.buffers) for (const r of rb.drain()) this.writer.record(r);
   }
 
   /** A point on every counter track, and ERROR-state bookkeeping. */
@@ -225,7 +231,17 @@ export class PerfRecordSession {
       const o = this.opened.evsels.find((e) => e.fds.some((fd) => this.host.perf.eventOf(fd)?.id === id));
       this.errorMarkers.push({ name: o?.evsel.name ?? 'event', start, end: now });
     }
-    return this.buildProfile(meta);
+    for (const m of this.errorMarkers) this.writer.errorMarker(m);
+    this.opened.evsels.forEach((o, i) => {
+      if (!o.supported) return;
+      const a = o.evsel.attr;
+      const scope: CounterScope = a.exclude_guest && !a.exclude_host ? 'host' : a.exclude_host && !a.exclude_guest ? 'guest' : 'both';
+      this.writer.counter(track(o.evsel.name, i, scope, this.tracks[i]));
+    });
+    HW_EVENT_NAMES.forEach((name, e) => {
+      if (this.truthTracks[e].value.some((v) => v > 0)) this.writer.counter(track(`${name} (truth)`, -1, 'truth', this.truthTracks[e]));
+    });
+    return this.writer.finish(meta);
   }
 
   get lostRecords(): number {
@@ -233,95 +249,7 @@ export class PerfRecordSession {
   }
 
   get sampleCount(): number {
-    return this.records.reduce((a, r) => a + (r.type === PERF_RECORD_SAMPLE ? 1 : 0), 0);
-  }
-
-  private buildProfile(meta: { name: string; scenario?: string }): Profile {
-    const b = new ProfileBuilder();
-    const eventOfId = new Map<number, number>();
-    this.opened.evsels.forEach((o) => {
-      const a = o.evsel.attr;
-      const idx = b.event(o.evsel.name, {
-        exclude_guest: a.exclude_guest,
-        exclude_host: a.exclude_host,
-        exclude_user: a.exclude_user,
-        exclude_kernel: a.exclude_kernel,
-        exclude_hv: a.exclude_hv,
-        attr: attrSummary(o.evsel),
-      });
-      for (const fd of o.fds) {
-        const ev = fd >= 0 ? this.host.perf.eventOf(fd) : undefined;
-        if (ev) eventOfId.set(ev.id, idx);
-      }
-    });
-    const frameOf = new Map<number, number>();
-    const frame = (sym: number): number => {
-      let f = frameOf.get(sym);
-      if (f === undefined) {
-        const s = this.host.symbols.get(sym);
-        f = b.frame(s.name, s.dso, s.kernel ? ExecContext.HostKernel : ExecContext.HostUser);
-        frameOf.set(sym, f);
-      }
-      return f;
-    };
-    const threads = new Map<number, number>();
-    const stackOfChain = new Map<Int32Array, number>();
-    const throttledAt = new Map<string, number>();
-    for (const r of this.records) {
-      if (r.type === PERF_RECORD_SAMPLE) {
-        let thread = threads.get(r.tid);
-        if (thread === undefined) {
-          thread = b.thread(this.host.comm(r.pid, r.tid), r.pid, r.tid);
-          threads.set(r.tid, thread);
-        }
-        let stack = -1;
-        const chain = r.callchain;
-        if (chain) {
-          // Callchains are shared by every sample of one path: fold each once.
-          const known = stackOfChain.get(chain);
-          if (known !== undefined) stack = known;
-          else {
-            for (let i = chain.length - 1; i >= 0; i--) if (chain[i] >= 0) stack = b.stack(stack, frame(chain[i]));
-            stackOfChain.set(chain, stack);
-          }
-        } else if (r.ip >= 0) {
-          stack = b.stack(-1, frame(r.ip));
-        }
-        b.sample({
-          stack,
-          time: r.time,
-          weight: r.period,
-          event: eventOfId.get(r.id) ?? 0,
-          cpu: r.cpu,
-          thread,
-          vcpu: -1,
-          context: CPUMODE_CONTEXT[r.misc & 7] ?? ExecContext.Unknown,
-        });
-      } else if (r.type === PERF_RECORD_THROTTLE) {
-        throttledAt.set(`${r.id}/${r.cpu}`, r.time);
-      } else if (r.type === PERF_RECORD_UNTHROTTLE) {
-        const key = `${r.id}/${r.cpu}`;
-        const start = throttledAt.get(key);
-        if (start === undefined) continue;
-        throttledAt.delete(key);
-        b.marker({ name: 'throttled', kind: MarkerKind.Throttle, start, end: r.time, cpu: r.cpu });
-      } else if (r.type === PERF_RECORD_LOST) {
-        b.marker({ name: `lost ${r.lost} records`, kind: MarkerKind.Lost, start: r.time, data: String(r.lost) });
-      }
-    }
-    for (const m of this.errorMarkers) b.marker({ name: `${m.name}: ERROR`, kind: MarkerKind.EventError, start: m.start, end: m.end });
-    this.opened.evsels.forEach((o, i) => {
-      if (!o.supported) return;
-      const a = o.evsel.attr;
-      const scope: CounterScope = a.exclude_guest && !a.exclude_host ? 'host' : a.exclude_host && !a.exclude_guest ? 'guest' : 'both';
-      b.counter(track(o.evsel.name, eventOfId.get(this.host.perf.eventOf(o.fds.find((f) => f >= 0) ?? -1)?.id ?? -1) ?? -1, scope, this.tracks[i]));
-    });
-    HW_EVENT_NAMES.forEach((name, e) => {
-      if (this.truthTracks[e].value.some((v) => v > 0)) b.counter(track(`${name} (truth)`, -1, 'truth', this.truthTracks[e]));
-    });
-    const profile = b.build({ name: meta.name, source: 'guestperf-record', weightUnit: 'events' });
-    if (meta.scenario !== undefined) profile.scenario = meta.scenario;
-    return profile;
+    return this.writer.samples;
   }
 }
 
@@ -337,16 +265,4 @@ function track(name: string, event: number, scope: CounterScope, t: Track) {
     value: Float64Array.from(t.value),
     running: Float64Array.from(t.running),
   };
-}
-
-/** The attr fields a trace keeps for each event (as `perf evlist -v` would show them). */
-function attrSummary(evsel: Evsel): Record<string, string> {
-  const a = evsel.attr;
-  const out: Record<string, string> = {
-    type: String(a.type),
-    config: `0x${a.config.toString(16)}`,
-    [a.freq ? 'sample_freq' : 'sample_period']: a.freq ? String(a.sample_freq) : String(a.sample_period),
-  };
-  if (a.precise_ip) out.precise_ip = String(a.precise_ip);
-  return out;
 }

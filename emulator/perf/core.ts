@@ -502,14 +502,13 @@ export class PerfCore {
     this.perf_event_sched_in(cpu);
   }
 
-  /** Active events of both contexts on a CPU. */
-  *activeEvents(cpu: number): Generator<PerfEvent> {
+  /** Active events of both contexts on a CPU (runs at every tick: plain loops, no generators). */
+  activeEvents(cpu: number): PerfEvent[] {
     const cc = this.cpuctx[cpu];
-    for (const ctx of [cc.ctx, cc.task_ctx]) {
-      if (!ctx) continue;
-      for (const g of [...ctx.pinned_groups, ...ctx.flexible_groups])
-        for (const e of g.members()) if (e.state === PerfEventState.ACTIVE) yield e;
-    }
+    const out: PerfEvent[] = [];
+    collectActive(cc.ctx, out);
+    if (cc.task_ctx) collectActive(cc.task_ctx, out);
+    return out;
   }
 
   // ---- overflow and the tick -----------------------------------------------
@@ -722,6 +721,15 @@ export class PerfCore {
     this.readTimes(event);
     return { value: this.readCount(event), enabled: event.total_time_enabled, running: event.total_time_running };
   }
+}
+
+function collectActive(ctx: PerfEventContext, out: PerfEvent[]): void {
+  for (const list of [ctx.pinned_groups, ctx.flexible_groups])
+    for (const g of list) {
+      if (g.state !== PerfEventState.ACTIVE) continue;
+      out.push(g);
+      for (const e of g.sibling_list) if (e.state === PerfEventState.ACTIVE) out.push(e);
+    }
 }
 
 /** The hardware PMU a group lives on, or the software PMU for a software-only group. */

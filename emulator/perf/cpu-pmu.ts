@@ -228,7 +228,9 @@ export class CpuPmu implements Pmu {
   private handleIrq(cpuIdx: number, now: number): void {
     const cpu = this.cpus[cpuIdx];
     const st = this.state[cpuIdx];
-    for (const idx of cpu.pmu.overflowed()) {
+    for (const counter of cpu.pmu.counters) {
+      const idx = counter.idx;
+      if (!cpu.pmu.status[idx]) continue;
       cpu.pmu.ack(idx);
       const tag = cpu.overflowTag[idx];
       cpu.overflowTag[idx] = undefined;

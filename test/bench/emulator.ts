@@ -1,0 +1,76 @@
+/**
+ * Emulator speed: simulated seconds per wall second of `record -a -g -F HZ`
+ * on a built-in scenario, and how the cost grows with CPUs and sample rate.
+ *
+ *   npx tsx test/bench/emulator.ts [--duration 10] [--runs 5]
+ *
+ * Each configuration runs --runs times in a fresh child process (so peak RSS
+ * is its own), timing runRecord from machine build to finished profile.
+ * Prints the median rate and peak RSS per configuration; asserts nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parsePerfCommand, type RecordOptions } from '../../emulator/perf-tool/cmdline';
+import { loadBuiltinScenario } from '../../emulator/scenario/builtins';
+import { runRecord } from '../../emulator/session';
+import { arg, median } from './util';
+
+interface Result {
+  simSeconds: number;
+  wallSeconds: number;
+  samples: number;
+  maxRssMiB: number;
+}
+
+/** One run in this process: --child CPUS HZ DURATION. */
+function child(cpus: number, hz: number, duration: number): Result {
+  const base = loadBuiltinScenario('default');
+  if (!base) throw new Error('no default scenario');
+  const scenario = structuredClone(base.scenario);
+  scenario.duration = duration * 1e9;
+  if (cpus !== scenario.machine.cpus) {
+    // The default mix, spread over `cpus` CPUs: one workload per CPU, round robin.
+    const mix = scenario.host.workloads;
+    scenario.machine.cpus = cpus;
+    scenario.host.workloads = Array.from({ length: cpus }, (_, i) => ({ ...mix[i % mix.length], cpus: [i], threads: 1 }));
+  }
+  const options = parsePerfCommand(['record', '-a', '-g', '-F', String(hz)]) as RecordOptions;
+  const t0 = performance.now();
+  const r = runRecord(scenario, options, '');
+  const wall = (performance.now() - t0) / 1000;
+  return { simSeconds: duration, wallSeconds: wall, samples: r.samples, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function runChild(cpus: number, hz: number, duration: number): Result {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', String(cpus), String(hz), String(duration)], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as Result;
+}
+
+if (process.argv.includes('--child')) {
+  const i = process.argv.indexOf('--child');
+  const [cpus, hz, duration] = process.argv.slice(i + 1, i + 4).map(Number);
+  process.stdout.write(JSON.stringify(child(cpus, hz, duration)));
+} else {
+  const duration = Number(arg('--duration', '10'));
+  const runs = Number(arg('--runs', '5'));
+  const configs: [string, number, number][] = [
+    ['default (4 CPUs, -F 4000)', 4, 4000],
+    ['1 CPU, -F 4000', 1, 4000],
+    ['2 CPUs, -F 4000', 2, 4000],
+    ['8 CPUs, -F 4000', 8, 4000],
+    ['4 CPUs, -F 1000', 4, 1000],
+    ['4 CPUs, -F 16000', 4, 16000],
+  ];
+  console.log(`record -a -g, ${duration} simulated s per run, ${runs} runs per configuration (medians)`);
+  for (const [name, cpus, hz] of configs) {
+    const results = Array.from({ length: runs }, () => runChild(cpus, hz, duration));
+    const rate = median(results.map((r) => r.simSeconds / r.wallSeconds));
+    const wallPerSample = median(results.map((r) => (r.wallSeconds * 1e6) / r.samples));
+    console.log(
+      `${name.padEnd(28)} ${rate.toFixed(1).padStart(6)} sim s/wall s  ${median(results.map((r) => r.samples)).toFixed(0).padStart(8)} samples` +
+        `  ${wallPerSample.toFixed(2)} µs/sample  peak RSS ${median(results.map((r) => r.maxRssMiB)).toFixed(0)} MiB`,
+    );
+  }
+}
