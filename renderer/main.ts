@@ -18,6 +18,9 @@ connectApi({ onClose: (message) => load.fail(message) })
   .then((api) => load.connect(api))
   .then(() => {
     document.body.dataset.ready = '1';
+    // The web host's printed address asks for the same start as the desktop app.
+    const scenario = new URLSearchParams(window.location.search).get('scenario');
+    if (scenario) void load.openScenario(scenario);
   })
   .catch((e: unknown) => {
     load.fail(e instanceof Error ? e.message : String(e));

@@ -18,6 +18,11 @@ export interface ApiMethods {
   /** Opens a file by path (desktop, recent files, command line). */
   openPath(path: string): Promise<JobId>;
   /**
+   * Runs a built-in scenario (guestperf scenarios) and opens its recording:
+   * `record -a -g` at perf's default 4000 Hz for the scenario's duration.
+   */
+  openScenario(name: string): Promise<JobId>;
+  /**
    * Browser mode and drag-and-drop: the window streams a file's bytes.
    * `size` is the file's size in bytes, used for progress and the early
    * "too large" check; chunks are at most HostInfo.maxChunkBytes bytes.

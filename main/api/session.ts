@@ -9,7 +9,9 @@ import { basename, isAbsolute } from 'node:path';
 import { EXPORT_FORMATS, formatById, IMPORT_EXTENSIONS } from '../../profile/formats/registry';
 import { runExport } from '../export/export-job';
 import { writeNativeTrace } from '../files/native-trace';
+import { BUILTIN_SCENARIOS } from '../../emulator/scenario/builtins';
 import { ParseJob } from '../parse/parse-job';
+import type { ParseWorkerData } from '../parse/protocol';
 import {
   MAX_UPLOAD_CHUNK,
   type ApiEvent,
@@ -99,6 +101,13 @@ export class ApiSession implements ApiMethods {
     const job = this.start(basename(path), size, { fileName: basename(path), path }, false);
     await this.opts.recent.add(path);
     return job;
+  }
+
+  async openScenario(name: string): Promise<JobId> {
+    if (!BUILTIN_SCENARIOS.some((s) => s.name === name)) {
+      throw new ApiInputError(`openScenario: no built-in scenario ${JSON.stringify(name)} (one of: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')})`);
+    }
+    return this.start(`${name} (scenario)`, 0, { fileName: `${name}.yaml`, scenario: name }, false);
   }
 
   async beginUpload(name: string, size: number): Promise<JobId> {
@@ -197,7 +206,7 @@ export class ApiSession implements ApiMethods {
     this.opts.emit({ type: 'job-failed', job: jobId, name: job.name, message });
   }
 
-  private start(name: string, total: number, data: { fileName: string; path?: string }, upload: boolean): JobId {
+  private start(name: string, total: number, data: ParseWorkerData, upload: boolean): JobId {
     const id = this.nextJob++;
     const { emit } = this.opts;
     const parse = new ParseJob(this.opts.workerUrl, data, {

@@ -31,6 +31,7 @@ const SIGNATURES: { [M in ApiMethodName]: Check[] } = {
   info: [],
   openDialog: [],
   openPath: [string(4096)],
+  openScenario: [string(64)],
   beginUpload: [string(1024), count],
   uploadChunk: [count, bytes],
   endUpload: [count],

@@ -90,7 +90,9 @@ function createWindow(): void {
 
   const initial = fileFromArgv(process.argv);
   win.webContents.once('did-finish-load', () => {
+    // With no file to open, the window starts on the built-in default scenario, recorded.
     if (initial) void session.openPath(initial).then(refreshMenu, report);
+    else void session.openScenario('default').catch(report);
   });
   void win.loadURL(appUrl);
 }

@@ -4,6 +4,8 @@ export interface ParseWorkerData {
   fileName: string;
   /** Read this file directly; absent when the bytes arrive as `chunk` messages. */
   path?: string;
+  /** Instead of a file: run this built-in scenario and record it. */
+  scenario?: string;
 }
 
 export type ToWorker = { type: 'chunk'; bytes: Uint8Array } | { type: 'end' };

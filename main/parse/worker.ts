@@ -1,11 +1,16 @@
 /**
  * Parse worker: turns a stream of file bytes into a serialized profile off the
  * main thread. Bytes come from the file itself (openPath) or from the window
- * (uploads, forwarded by the job as `chunk` messages).
+ * (uploads, forwarded by the job as `chunk` messages); a built-in scenario
+ * (openScenario) is run on the emulator and recorded here instead.
  */
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { parsePerfCommand, type RecordOptions } from '../../emulator/perf-tool/cmdline';
+import { BUILTIN_SCENARIOS, loadBuiltinScenario } from '../../emulator/scenario/builtins';
+import { runRecord } from '../../emulator/session';
 import { ParseError } from '../../profile/formats/format';
+import type { Profile } from '../../profile/model';
 import { serializeProfile } from '../../profile/serialize';
 import { importTrace, TraceReadError } from '../files/trace-io';
 import type { FromWorker, ParseWorkerData, ToWorker } from './protocol';
@@ -13,7 +18,7 @@ import type { FromWorker, ParseWorkerData, ToWorker } from './protocol';
 const PROGRESS_INTERVAL_MS = 50;
 
 const port = parentPort!;
-const { fileName, path } = workerData as ParseWorkerData;
+const { fileName, path, scenario } = workerData as ParseWorkerData;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer);
 
 let sourceBytes = 0;
@@ -53,8 +58,17 @@ async function* source(): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** A built-in scenario recorded the way `guestperf record -a -g` does. */
+function recordScenario(name: string): Profile {
+  const builtin = BUILTIN_SCENARIOS.find((s) => s.name === name);
+  const loaded = loadBuiltinScenario(name);
+  if (!builtin || !loaded) throw new TraceReadError(`${name}: no such built-in scenario`);
+  const options = parsePerfCommand(['record', '-a', '-g']) as RecordOptions;
+  return runRecord(loaded.scenario, options, builtin.yaml).profile;
+}
+
 async function parse(): Promise<void> {
-  const profile = await importTrace(source(), fileName);
+  const profile = scenario ? recordScenario(scenario) : await importTrace(source(), fileName);
   const serialized = serializeProfile(profile);
   post({ type: 'progress', bytes: sourceBytes });
   const warnings = profile.meta.warnings.map((w) => (w.line > 0 ? `line ${w.line}: ${w.message}` : w.message));

@@ -32,7 +32,8 @@ const host = await startWebHost({
   maxFileBytes: maxFileBytes(totalmem()),
   version: VERSION,
 });
-console.log(`guestperf ${VERSION} web host: ${host.url}`);
+// Like the desktop app, the window starts on the built-in default scenario.
+console.log(`guestperf ${VERSION} web host: ${host.url}&scenario=default`);
 const stop = () => void host.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -75,6 +75,7 @@ export function connectWebSocketApi(url: string, options: WsClientOptions = {}):
       info: () => call<HostInfo>('info', []),
       openDialog: () => call<JobId | null>('openDialog', []),
       openPath: (path) => call<JobId>('openPath', [path]),
+      openScenario: (name) => call<JobId>('openScenario', [name]),
       beginUpload: (name, size) => call<JobId>('beginUpload', [name, size]),
       uploadChunk: (job, chunk) => call<void>('uploadChunk', [job], chunk),
       endUpload: (job) => call<void>('endUpload', [job]),

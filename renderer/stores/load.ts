@@ -164,6 +164,18 @@ export const useLoadStore = defineStore('load', () => {
     }
   }
 
+  /** Runs a built-in scenario on the main side and opens its recording. */
+  async function openScenario(name: string): Promise<void> {
+    const a = api.value;
+    if (!a) return;
+    try {
+      const id = await a.openScenario(name);
+      if (!ended.has(id)) adopt(id);
+    } catch (e) {
+      fail(`Could not run scenario ${name}: ${message(e)}`);
+    }
+  }
+
   /** Streams a local file (picked or dropped) to the main side. */
   async function openFile(file: FileLike): Promise<void> {
     const a = api.value;
@@ -232,5 +244,5 @@ export const useLoadStore = defineStore('load', () => {
     }
   }
 
-  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, cancel, exportAs, fail, dismissError };
+  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, openScenario, cancel, exportAs, fail, dismissError };
 });

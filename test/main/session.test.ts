@@ -57,6 +57,17 @@ describe('opening files through the API session (real worker threads)', () => {
     expect(await s.recentFiles()).toEqual([file]);
   });
 
+  it('runs the default scenario in the worker and opens its recording (the window’s start)', async () => {
+    const { s, outcome } = session();
+    const done = await outcome(await s.openScenario('default'));
+    expect(done.type).toBe('job-done');
+    const profile = deserializeProfile((done as { profile: Uint8Array }).profile);
+    expect(profile.meta.source).toBe('guestperf-record');
+    expect(profile.samples.length).toBeGreaterThan(20_000);
+    expect(profile.scenario).toContain('name: default');
+    await expect(s.openScenario('nope')).rejects.toThrow(/no built-in scenario "nope"/);
+  });
+
   it('says an empty file is empty', async () => {
     const { s, outcome } = session();
     const file = join(dir, 'empty.perf');

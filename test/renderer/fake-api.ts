@@ -40,6 +40,10 @@ export function fakeApi(host: HostInfo['host'] = 'web'): FakeApi {
       api.calls.push({ method: 'openPath', args: [path] });
       return api.nextJob;
     },
+    async openScenario(name) {
+      api.calls.push({ method: 'openScenario', args: [name] });
+      return api.nextJob;
+    },
     async beginUpload(name, size) {
       api.calls.push({ method: 'beginUpload', args: [name, size] });
       return api.nextJob;
