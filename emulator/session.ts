@@ -7,7 +7,7 @@
 import type { Profile } from '../profile/model';
 import { Machine } from './machine';
 import type { RecordOptions, StatOptions } from './perf-tool/cmdline';
-import { PerfUsageError } from './perf-tool/cmdline';
+import { parsePerfCommand, PerfUsageError, splitCommandLine } from './perf-tool/cmdline';
 import type { Evsel } from './perf-tool/evsel';
 import { parseEvents } from './perf-tool/parse-events';
 import { pmusFor } from './perf-tool/pmu-sysfs';
@@ -37,6 +37,8 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
 }
 
 function checkTarget(machine: Machine, on: string | undefined, cpus: number[] | null): void {
+  if (machine.scenario.vms.length > 0)
+    throw new PerfUsageError(`${machine.scenario.name}: the scenario has VMs, and this build does not emulate KVM guests yet`);
   if (on !== undefined && on !== 'host') {
     const known = machine.scenario.vms.map((v) => v.name);
     throw new PerfUsageError(
@@ -60,18 +62,79 @@ export interface StatResult {
   intervals: StatInterval[];
   /** Fallback notices perf prints (with -v) on the way. */
   messages: string[];
+  /** What the scenario's own perf sessions produced. */
+  background: BackgroundResult[];
+}
+
+/** A scenario `perf:` session that ran beside the command's own. */
+export interface BackgroundResult {
+  index: number;
+  run: string;
+  stat?: StatRun;
+  profile?: Profile;
+}
+
+interface Background {
+  finish(): BackgroundResult[];
+}
+
+/**
+ * The scenario's own `perf:` sessions (shared reference scenario-format.md):
+ * each opens at its `at` time, as a perf process started then would, and
+ * holds its counters for the rest of the run, so the command's session
+ * competes with them as it would on a real host.
+ */
+function startScenarioSessions(machine: Machine): Background {
+  const running: { index: number; run: string; stat?: PerfStat; record?: PerfRecordSession }[] = [];
+  machine.scenario.perf.forEach((spec, index) => {
+    const command = parsePerfCommand(splitCommandLine(spec.run));
+    machine.queue.push(spec.at, () => {
+      if (command.command === 'stat') {
+        const stat = new PerfStat(statHost(machine), command, evlistFor(machine, command.events, DEFAULT_STAT_EVENTS));
+        stat.start();
+        running.push({ index, run: spec.run, stat });
+      } else {
+        const record = new PerfRecordSession(recordHost(machine), command, evlistFor(machine, command.events, DEFAULT_RECORD_EVENT));
+        record.start();
+        running.push({ index, run: spec.run, record });
+      }
+    });
+  });
+  return {
+    finish: () =>
+      running.map((r) => ({
+        index: r.index,
+        run: r.run,
+        stat: r.stat?.finish(statTarget(r.stat.options, null)),
+        profile: r.record?.finish({ name: `${machine.scenario.name} perf[${r.index}]` }),
+      })),
+  };
+}
+
+function statHost(machine: Machine) {
+  return { perf: machine.perf, cpus: machine.cpus, nmiWatchdog: machine.scenario.machine.nmi_watchdog, now: () => machine.now };
+}
+
+function recordHost(machine: Machine) {
+  return {
+    perf: machine.perf,
+    cpus: machine.cpus,
+    queue: machine.queue,
+    symbols: machine.symbols,
+    now: () => machine.now,
+    comm: (pid: number, tid: number) => machine.kernel.tasks.get(tid)?.comm ?? (pid === 0 ? 'swapper' : `:${tid}`),
+  };
 }
 
 /** perf stat over the whole scenario (from time 0 to its duration). */
 export function runStat(scenario: Scenario, options: StatOptions, on?: string, cpuListText: string | null = null): StatResult {
   const machine = new Machine(scenario);
   checkTarget(machine, on, options.cpus);
+  const background = startScenarioSessions(machine);
+  // The command's session opens at time 0, after the machine booted (and its VMs exist).
+  machine.runUntil(0);
   const evlist = evlistFor(machine, options.events, DEFAULT_STAT_EVENTS);
-  const stat = new PerfStat(
-    { perf: machine.perf, cpus: machine.cpus, nmiWatchdog: scenario.machine.nmi_watchdog, now: () => machine.now },
-    options,
-    evlist,
-  );
+  const stat = new PerfStat(statHost(machine), options, evlist);
   stat.start();
   const intervals: StatInterval[] = [];
   if (options.intervalMs !== null) {
@@ -82,7 +145,12 @@ export function runStat(scenario: Scenario, options: StatOptions, on?: string, c
     }
   }
   machine.runUntil(scenario.duration);
-  return { run: stat.finish(statTarget(options, cpuListText)), intervals, messages: stat.opened.messages };
+  return {
+    run: stat.finish(statTarget(options, cpuListText)),
+    intervals,
+    messages: stat.opened.messages,
+    background: background.finish(),
+  };
 }
 
 export interface RecordResult {
@@ -90,27 +158,25 @@ export interface RecordResult {
   samples: number;
   lost: number;
   messages: string[];
+  background: BackgroundResult[];
 }
 
 /** perf record over the whole scenario; the profile carries the scenario text it ran. */
 export function runRecord(scenario: Scenario, options: RecordOptions, scenarioText: string, on?: string): RecordResult {
   const machine = new Machine(scenario);
   checkTarget(machine, on, options.cpus);
+  const background = startScenarioSessions(machine);
+  machine.runUntil(0);
   const evlist = evlistFor(machine, options.events, DEFAULT_RECORD_EVENT);
-  const session = new PerfRecordSession(
-    {
-      perf: machine.perf,
-      cpus: machine.cpus,
-      queue: machine.queue,
-      symbols: machine.symbols,
-      now: () => machine.now,
-      comm: (pid, tid) => machine.kernel.tasks.get(tid)?.comm ?? (pid === 0 ? 'swapper' : `:${tid}`),
-    },
-    options,
-    evlist,
-  );
+  const session = new PerfRecordSession(recordHost(machine), options, evlist);
   session.start();
   machine.runUntil(scenario.duration);
   const profile = session.finish({ name: scenario.name, scenario: scenarioText });
-  return { profile, samples: session.sampleCount, lost: session.lostRecords, messages: session.opened.messages };
+  return {
+    profile,
+    samples: session.sampleCount,
+    lost: session.lostRecords,
+    messages: session.opened.messages,
+    background: background.finish(),
+  };
 }

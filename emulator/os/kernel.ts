@@ -24,15 +24,37 @@ import type { PerfEvent } from '../perf/event';
 import type { SampleRegs } from '../perf/overflow';
 import type { SwPmu } from '../perf/sw-pmu';
 import { TICK_NSEC } from '../perf/sysctl';
+import type { EventRates } from '../workload/program';
 import type { CompiledProgram } from '../workload/walker';
 import type { SymbolTable } from './symbols';
 import { type ExecTag, Task } from './task';
 
 /** A scheduler slice: a task with others waiting is preempted at the tick after this. */
 const SCHED_SLICE_NS = 3_000_000;
+/** Interrupt code: short, branchy, cache-cold. */
+const IRQ_RATES: EventRates = { ipc: 0.7, branches: 0.2, branch_miss: 0.03, cache_refs: 0.02, cache_miss: 0.3 };
+/** How long the timer interrupt runs on a busy CPU. */
+const TIMER_IRQ_NS = 2_000;
+
+/** The timer interrupt's frames, outermost first, as each architecture's kernel shows them. */
+const TIMER_IRQ_FRAMES: Record<'x86_64' | 'arm64', readonly string[]> = {
+  x86_64: [
+    'asm_sysvec_apic_timer_interrupt',
+    'sysvec_apic_timer_interrupt',
+    '__sysvec_apic_timer_interrupt',
+    'hrtimer_interrupt',
+    '__hrtimer_run_queues',
+    'tick_nohz_handler',
+    'update_process_times',
+    'sched_tick',
+  ],
+  arm64: ['el1h_64_irq', 'el1h_64_irq_handler', 'gic_handle_irq', 'generic_handle_domain_irq', 'arch_timer_handler_phys', 'hrtimer_interrupt', '__hrtimer_run_queues', 'tick_nohz_handler', 'update_process_times', 'sched_tick'],
+};
 
 interface RunQueue {
   curr: Task | null;
+  /** In the timer interrupt on top of curr (the burst timer then marks its end). */
+  inIrq: boolean;
   queue: Task[];
   burstTimer: SimTimer;
   idleTag: ExecTag;
@@ -45,17 +67,24 @@ export class Kernel {
   perf!: PerfCore;
   swPmu!: SwPmu;
 
+  private readonly timerIrqFrames: Int32Array;
+  private readonly irqRates: Float64Array;
+
   constructor(
     readonly cpus: readonly Cpu[],
     readonly queue: EventQueue,
     readonly symbols: SymbolTable,
     private readonly clock: { now: number },
   ) {
+    const arch = cpus[0].model.arch;
+    this.timerIrqFrames = Int32Array.from(TIMER_IRQ_FRAMES[arch], (n) => symbols.intern(n, '[kernel.kallsyms]', true));
+    this.irqRates = ratesFor(cpus[0].model, IRQ_RATES, new Float64Array(7));
     const idleStack = ['secondary_startup_64', 'start_secondary', 'cpu_startup_entry', 'do_idle', 'default_idle_call', 'default_idle'].map((n) =>
       symbols.intern(n, '[kernel.kallsyms]', true),
     );
     this.rq = cpus.map((cpu, i) => ({
       curr: null,
+      inIrq: false,
       queue: [],
       burstTimer: new SimTimer(queue, (now) => this.burstEnd(i, now)),
       idleTag: { pid: 0, tid: 0, ctx: ExecContext.HostKernel, stack: Int32Array.from(idleStack), kernelFrom: 0 },
@@ -109,7 +138,12 @@ export class Kernel {
 
   /** perf_prepare_sample's view of the interrupted code (or of the precise overflow point). */
   sampleRegs(cpu: number, event: PerfEvent, tag: unknown): SampleRegs {
-    const t = ((tag ?? this.cpus[cpu].execTag) as ExecTag | null) ?? this.rq[cpu].idleTag;
+    const rq = this.rq[cpu];
+    // Clock events sample from an hrtimer, which expires inside the same
+    // hrtimer_interrupt as the tick: get_irq_regs() is the interrupted task.
+    const hrtimer = event.pmu.capabilities.software && rq.inIrq;
+    const now = hrtimer ? rq.curr?.tag : this.cpus[cpu].execTag;
+    const t = ((tag ?? now) as ExecTag | null | undefined) ?? rq.idleTag;
     const leaf = t.stack[t.stack.length - 1];
     return {
       pid: t.pid,
@@ -130,16 +164,35 @@ export class Kernel {
     });
   }
 
+  /**
+   * The timer interrupt: it runs on top of whatever the task was doing (its
+   * stack below the interrupt frames), then the task resumes, or is preempted
+   * on the way out if its slice is used up and others wait. An idle CPU takes
+   * no tick (NO_HZ idle).
+   */
   private schedulerTick(cpu: number, now: number): void {
     this.perf.tick(cpu, now);
     const rq = this.rq[cpu];
     const curr = rq.curr;
-    if (curr && rq.queue.length > 0 && now - curr.onCpuSince >= SCHED_SLICE_NS) {
-      this.pauseBurst(cpu, curr, now);
-      curr.state = 'runnable';
-      rq.queue.push(curr);
+    if (!curr?.tag || rq.inIrq) return;
+    this.pauseBurst(cpu, curr, now);
+    rq.inIrq = true;
+    const end = now + TIMER_IRQ_NS;
+    this.cpus[cpu].execute(now, ExecContext.HostKernel, this.irqRates, curr.interruptedTag(curr.tag, this.timerIrqFrames), end);
+    rq.burstTimer.arm(end);
+  }
+
+  /** irq_exit: back to the task, or to the next one if the tick used up its slice. */
+  private irqExit(cpu: number, task: Task, now: number): void {
+    const rq = this.rq[cpu];
+    rq.inIrq = false;
+    if (rq.queue.length > 0 && now - task.onCpuSince >= SCHED_SLICE_NS) {
+      task.state = 'runnable';
+      rq.queue.push(task);
       this.contextSwitch(cpu, rq.queue.shift() ?? null, now);
+      return;
     }
+    this.runBurst(cpu, task, now);
   }
 
   /** try_to_wake_up: choose a CPU and run there now if it idles. */
@@ -217,6 +270,10 @@ export class Kernel {
     const rq = this.rq[cpu];
     const task = rq.curr;
     if (!task) return;
+    if (rq.inIrq) {
+      this.irqExit(cpu, task, now);
+      return;
+    }
     this.chargeFaults(cpu, task, now);
     task.remaining = 0;
     if (task.sleepAfter > 0) {

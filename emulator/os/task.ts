@@ -49,6 +49,7 @@ export class Task {
   sumExecRuntime = 0;
   private readonly burst: Burst;
   private readonly tags = new Map<number, (ExecTag & { path: Int32Array })[]>();
+  private readonly irqTags = new Map<ExecTag, ExecTag>();
 
   constructor(
     readonly pid: number,
@@ -90,6 +91,22 @@ export class Task {
     const ctx = fns[burst.leaf].mode === 'kernel' ? ExecContext.HostKernel : ExecContext.HostUser;
     const tag = { pid: this.pid, tid: this.tid, ctx, stack: symbols, kernelFrom, path };
     bucket.push(tag);
+    return tag;
+  }
+
+  /**
+   * The tag of an interrupt taken on top of `under`: its stack, then the
+   * interrupt's frames, in the kernel (cached per interrupted path).
+   */
+  interruptedTag(under: ExecTag, frames: Int32Array): ExecTag {
+    let tag = this.irqTags.get(under);
+    if (!tag) {
+      const stack = new Int32Array(under.stack.length + frames.length);
+      stack.set(under.stack);
+      stack.set(frames, under.stack.length);
+      tag = { pid: this.pid, tid: this.tid, ctx: ExecContext.HostKernel, stack, kernelFrom: Math.min(under.kernelFrom, under.stack.length) };
+      this.irqTags.set(under, tag);
+    }
     return tag;
   }
 

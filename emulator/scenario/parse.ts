@@ -14,6 +14,9 @@
  * random source's seed width).
  */
 import { pmuModelFor } from '../hw/pmu-model';
+import { parsePerfCommand, PerfUsageError, splitCommandLine } from '../perf-tool/cmdline';
+import { ParseEventsError, parseEvents } from '../perf-tool/parse-events';
+import { pmusFor } from '../perf-tool/pmu-sysfs';
 import { BUILTIN_PROGRAM_NAMES } from '../workload/names';
 import { formatDuration } from './duration';
 import type { Arch, PerfSessionSpec, Scenario, TimelineAction, Vendor, VmSpec, VpmuDesign, WorkloadSpec } from './types';
@@ -228,11 +231,38 @@ function checkVmSpe(field: Field, machine: Scenario['machine'], cpus: number[] |
 
 function readPerfSession(field: Field, context: Context, vmNames: string[]): PerfSessionSpec {
   const keys = field.record(['on', 'run', 'at']);
+  const written = keys.run.string();
+  const run = written.trim().replace(/^perf\s+/, '');
+  checkPerfRun(keys.run, written, run, context.machine);
   return {
     on: readOn(keys.on, vmNames),
-    run: keys.run.string().trim().replace(/^perf\s+/, ''),
+    run,
     at: keys.at.present ? readTime(keys.at, context) : 0,
   };
+}
+
+/**
+ * A perf command line must parse, options and event strings alike, before
+ * anything runs; an event error points at its character in the file.
+ */
+function checkPerfRun(field: Field, written: string, run: string, machine: Scenario['machine']): void {
+  let command;
+  try {
+    command = parsePerfCommand(splitCommandLine(run));
+  } catch (e) {
+    if (e instanceof PerfUsageError) throw field.error(e.message);
+    throw e;
+  }
+  const pmus = pmusFor(machine.arch, machine.vendor);
+  for (const events of command.events) {
+    try {
+      parseEvents(events, { pmus, mode: 'perf' });
+    } catch (e) {
+      if (!(e instanceof ParseEventsError)) throw e;
+      const at = written.indexOf(events);
+      throw field.errorInside(Math.max(at, 0) + e.column, `event syntax error in '${events}': ${e.reason}`);
+    }
+  }
 }
 
 /** `on:` is `host` or the name of a VM of this scenario. */

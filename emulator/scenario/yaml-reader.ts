@@ -114,6 +114,17 @@ export class Field {
     return this.source.errorAt(this.node ?? this.keyNode ?? this.parent, this.path, detail);
   }
 
+  /**
+   * An error at a character of this scalar's text (`offset` into the string
+   * as written; quoted scalars start one character later).
+   */
+  errorInside(offset: number, detail: string): ScenarioError {
+    const start = this.node?.range?.[0];
+    if (start === undefined) return this.error(detail);
+    const quoted = isScalar(this.node) && (this.node.type === 'QUOTE_DOUBLE' || this.node.type === 'QUOTE_SINGLE') ? 1 : 0;
+    return this.source.errorAt(start + quoted + offset, this.path, detail);
+  }
+
   /** An error at this value's key, or at the value itself for list items and the root. */
   keyError(detail: string): ScenarioError {
     return this.source.errorAt(this.keyNode ?? this.node ?? this.parent, this.path, detail);

@@ -64,7 +64,11 @@ function recordScenario(name: string): Profile {
   const loaded = loadBuiltinScenario(name);
   if (!builtin || !loaded) throw new TraceReadError(`${name}: no such built-in scenario`);
   const options = parsePerfCommand(['record', '-a', '-g']) as RecordOptions;
-  return runRecord(loaded.scenario, options, builtin.yaml).profile;
+  const result = runRecord(loaded.scenario, options, builtin.yaml);
+  // A scenario that records for itself is shown as it asked; otherwise record -a -g.
+  const own = result.background.find((b) => b.profile)?.profile;
+  if (own) own.scenario = builtin.yaml;
+  return own ?? result.profile;
 }
 
 async function parse(): Promise<void> {

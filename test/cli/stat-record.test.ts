@@ -133,3 +133,27 @@ describe('guestperf scenarios', () => {
     expect(names[0]).toBe('default');
   });
 });
+
+describe('a scenario’s own perf sessions', () => {
+  it('run beside the command’s session, hold their counters, and print after it', async () => {
+    const file = join(dir, 'pinned.yaml');
+    // Four counters, all taken by a pinned group the scenario opens at 0.
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      file,
+      [
+        'format: 1',
+        'duration: 100ms',
+        'machine: { arch: x86_64, cpus: 1, nmi_watchdog: false, pmu: { counters: 4, fixed: 0 } }',
+        'host: { workloads: [ { program: spin } ] }',
+        'perf:',
+        "  - { on: host, run: \"stat -a -e '{r00c4,r00c5,r412e,r4f2e}:D'\" }",
+      ].join('\n'),
+    );
+    const r = await runGuestperf(['stat', '--scenario', file, '-a', '-x', ',', '-e', 'r00c4']);
+    expect(r.code).toBe(0);
+    // The command's own event never gets a counter.
+    expect(r.stderr.split('\n')[0]).toBe('<not counted>,,r00c4,0,0.00,,');
+    expect(r.stderr).toContain("# scenario perf[0] on host: perf stat -a -e '{r00c4,r00c5,r412e,r4f2e}:D'\n");
+  });
+});

@@ -10,6 +10,7 @@ import { writeTrace } from '../../files/trace-io';
 import { CommandError, errnoText, runReporting } from './io';
 import type { CliIo } from './io';
 import { loadScenarioOptions, SCENARIO_OPTIONS_HELP } from './scenario-options';
+import { writeBackground } from './stat';
 
 export const RECORD_USAGE = `Usage: guestperf record [scenario options] [-e EVENTS]... [-F HZ | -c PERIOD] [-g] [-a] -o FILE
 
@@ -65,6 +66,7 @@ export async function recordCommand(argv: readonly string[], io: CliIo): Promise
     } catch (e) {
       throw new CommandError(`cannot write ${options.output}: ${errnoText(e as NodeJS.ErrnoException)}`);
     }
+    await writeBackground(io, result.background);
     if (result.lost > 0) io.stderr.write(`Processed ${result.samples} samples and lost ${result.lost} records!\n`);
     io.stderr.write(`[ perf record: Captured and wrote ${options.output} (${result.samples} samples) ]\n`);
     return failed ? 1 : 0;

@@ -15,7 +15,7 @@ import {
   formatStatJson,
   formatStatStd,
 } from '../../../emulator/perf-tool/stat-display';
-import { runStat } from '../../../emulator/session';
+import { type BackgroundResult, runStat } from '../../../emulator/session';
 import { CommandError, errnoText, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
 import { loadScenarioOptions, SCENARIO_OPTIONS_HELP } from './scenario-options';
@@ -86,6 +86,7 @@ export async function statCommand(argv: readonly string[], io: CliIo): Promise<n
     } else {
       await writeChunks(options.json ? io.stdout : io.stderr, [text]);
     }
+    await writeBackground(io, result.background);
     // perf stat fails (status 1) when not a single event could be opened.
     if (!run.counters.some((c) => c.supported)) {
       io.stderr.write('Error: no event could be opened on this machine\n');
@@ -93,6 +94,14 @@ export async function statCommand(argv: readonly string[], io: CliIo): Promise<n
     }
     return 0;
   });
+}
+
+/** The scenario's own perf stat sessions, each after a comment naming it, on standard error. */
+export async function writeBackground(io: CliIo, background: readonly BackgroundResult[]): Promise<void> {
+  for (const b of background) {
+    if (!b.stat) continue;
+    await writeChunks(io.stderr, [`# scenario perf[${b.index}] on host: perf ${b.run}\n`, formatStatStd(b.stat, `perf ${b.run}`)]);
+  }
 }
 
 /** The -C list as written, for the header ("CPU(s) 0-3"). */

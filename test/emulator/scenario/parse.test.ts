@@ -376,3 +376,21 @@ describe('durations', () => {
     expect([formatDuration(2e9), formatDuration(1_500_000), formatDuration(7)]).toEqual(['2s', '1500us', '7ns']);
   });
 });
+
+describe('perf sessions in a scenario', () => {
+  const yaml = (run: string) => `format: 1\nmachine:\n  arch: x86_64\n  cpus: 2\nperf:\n  - on: host\n    run: ${run}\n`;
+
+  it('accepts a perf command line and drops a leading "perf"', () => {
+    const { scenario } = parseScenario(yaml('perf stat -a -e cycles:H,instructions'), 's.yaml');
+    expect(scenario.perf[0].run).toBe('stat -a -e cycles:H,instructions');
+  });
+
+  it('points an event syntax error at its character in the file', () => {
+    // "    run: stat -a -e cycles,cyclez": the run value starts at column 10, "cyclez" at 28.
+    expect(() => parseScenario(yaml('stat -a -e cycles,cyclez'), 's.yaml')).toThrow(/^s\.yaml:7:28: perf\[0\]\.run: event syntax error in 'cycles,cyclez': /);
+  });
+
+  it('refuses an unknown perf option with one line', () => {
+    expect(() => parseScenario(yaml('stat --frobnicate'), 's.yaml')).toThrow(/^s\.yaml:7:10: perf\[0\]\.run: stat: unknown option "--frobnicate"$/);
+  });
+});
