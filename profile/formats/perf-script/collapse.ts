@@ -4,9 +4,9 @@
  * --all, --addrs, --event-filter; not the addr2line-based --inline/--context
  * or --srcline).
  *
- * The record parser hands over every line in order (records.ts); this module
- * replays the Perl's per-line state machine on them, including its quirks,
- * because parity is the contract:
+ * This module splits the input into lines itself and replays the Perl's
+ * per-line state machine on them, including its quirks, because parity is
+ * the contract:
  * - a sample counts only when an empty line follows it: the last record of a
  *   file that does not end in an empty line is not counted;
  * - only lines that end in `event:` name an event: by default the first such
@@ -16,24 +16,26 @@
  * - a line is an event line only if it starts in column 0 (so padded comms of
  *   callchain-less output are read as stack lines, and ignored);
  * - stack lines accumulate until the empty line, across event lines.
+ * Lines are decoded as UTF-8 (a leading BOM dropped) and a '\r' before the
+ * '\n' is dropped, as the importer's line splitter does; lines of blanks
+ * only are skipped without a warning.
  *
- * Speed: frame lines the parser vouches for skip the regex; each distinct
- * "symbol (dso)" text is tidied once and then mapped to interned names; stacks
- * go into a prefix tree keyed by numbers, and strings are built only for the
- * distinct stacks at the end.
+ * Speed: lines are ranges of the decoded chunk, never sliced unless they take
+ * the general path; a callchain line is looked up by its text after the
+ * address (collapse-frame.ts), so each distinct "symbol+0x… (dso)" is parsed
+ * and tidied once and then maps to interned names; stacks go into a prefix
+ * tree keyed by numbers, and strings are built only for the distinct stacks
+ * at the end.
  */
+import { FrameText, frameTextMatches, frameTextNames, perlStackLineNames, scanFrameText } from './collapse-frame';
 import {
   PERL_STACK_LINE,
   PerlEventIds,
   PerlPeriodEvent,
   type PerlTidyOptions,
-  isPerlSpace,
   matchPerlEventLine,
   matchPerlPeriodEvent,
-  perlFrameNames,
-  stripPerlOffset,
 } from './perl-rules';
-import { ItemKind, type PerfRecord, PerfScriptRecordParser } from './records';
 import { PairMap, RegionCache, detach } from './tables';
 
 export interface CollapseOptions {
@@ -77,8 +79,35 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Bytes decoded at a time (see push()). */
+const PIECE = 64 * 1024;
+
+/** A frame-text cache value: the line takes the general path. (Other values are name handles, >= 0.) */
+const GENERAL = -2;
+
+/** Only blanks (space, tab) in text[start, end). */
+function blankOnly(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 export class PerfScriptCollapser {
-  private readonly parser: PerfScriptRecordParser;
+  private readonly decoder = new TextDecoder('utf-8');
+  /** The start of the next line, when the last chunk ended inside it. */
+  private carry = '';
+  /** 1-based number of the next line. */
+  private lineNumber = 1;
+  /**
+   * The first " (" at or after the current line's frame text in the string
+   * being split (its length when there is none), or -1: not searched yet.
+   * Lines come in order, so one search serves every line up to the hit.
+   */
+  private nextOpen = -1;
+  /** Scratch for scanFrameText(). */
+  private readonly frameText = new FrameText();
   private readonly tidy: PerlTidyOptions;
   private readonly includePid: boolean;
   private readonly includeTid: boolean;
@@ -92,10 +121,14 @@ export class PerfScriptCollapser {
   /** Interned names; `names[i]` is a detached copy. */
   private readonly names: string[] = [];
   private readonly nameIndex = new Map<string, number>();
+  /** Root names (comm, comm-pid, ...) → interned name: a small map, looked up once per sample. */
+  private readonly pnameIndex = new Map<string, number>();
   /**
-   * "symbol+off (dso" → the names it yields, as 2 * name for one name, or
-   * 2 * chain + 1 for an inline chain (or a skipped line: an empty chain).
-   * The java tidy rule depends on the sample's comm, hence two caches.
+   * Frame text ("symbol+off (dso)", see collapse-frame.ts) → the names it
+   * yields, as 2 * name for one name, or 2 * chain + 1 for an inline chain (or
+   * a skipped line: an empty chain); GENERAL when the fast path cannot vouch
+   * for the line. The java tidy rule depends on the sample's comm, hence two
+   * caches.
    */
   private readonly plainCache = new RegionCache(detach);
   private readonly javaCache = new RegionCache(detach);
@@ -134,19 +167,49 @@ export class PerfScriptCollapser {
     this.includePid = options.pid ?? false;
     this.includeTid = options.tid ?? false;
     this.eventFilter = options.eventFilter ?? '';
-    this.parser = new PerfScriptRecordParser({
-      record: (rec) => this.onRecord(rec),
-      stray: (text, line) => this.line(text, line),
-      blank: () => this.blank(),
-    });
   }
 
   push(chunk: Uint8Array): void {
-    this.parser.push(chunk);
+    // Decoded in small pieces: a piece's text is still in the CPU cache when
+    // its lines are read, and young strings reuse memory where a 1 MiB one
+    // would take fresh pages every time.
+    for (let at = 0; at < chunk.length; at += PIECE) this.pushPiece(chunk.subarray(at, at + PIECE));
+  }
+
+  private pushPiece(bytes: Uint8Array): void {
+    // Lines are handed on as ranges of the decoded piece; only a line cut by
+    // the piece's end is joined into a string of its own.
+    const text = this.decoder.decode(bytes, { stream: true });
+    let nl = text.indexOf('\n');
+    if (nl === -1) {
+      this.carry += text;
+      return;
+    }
+    let start = 0;
+    if (this.carry.length > 0) {
+      const first = this.carry + text.slice(0, nl);
+      this.carry = '';
+      this.nextOpen = -1;
+      this.input(first, 0, first.length);
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    this.nextOpen = -1;
+    while (nl !== -1) {
+      this.input(text, start, nl);
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    this.carry = text.slice(start);
   }
 
   finish(): CollapseResult {
-    this.parser.end();
+    // The last line, if the input does not end in a newline (it still counts
+    // as a line for the Perl, but no empty line follows it).
+    const rest = this.carry + this.decoder.decode();
+    this.carry = '';
+    this.nextOpen = -1;
+    if (rest.length > 0) this.input(rest, 0, rest.length);
     return { lines: this.output(), warnings: this.warnings() };
   }
 
@@ -202,7 +265,12 @@ export class PerfScriptCollapser {
     if (this.pname === undefined) return;
     if (this.pname !== this.lastPname) {
       this.lastPname = this.pname;
-      this.lastPnameId = this.intern(this.pname);
+      let id = this.pnameIndex.get(this.pname);
+      if (id === undefined) {
+        id = this.intern(this.pname);
+        this.pnameIndex.set(this.names[id], id);
+      }
+      this.lastPnameId = id;
     }
     let node = this.child(0, this.lastPnameId);
     const stack = this.stack;
@@ -241,57 +309,59 @@ export class PerfScriptCollapser {
     this.nodeCount[node] = sum;
   }
 
-  private onRecord(rec: PerfRecord): void {
-    this.line(rec.eventLine, rec.line);
-    const first = rec.frameOnEventLine ? 1 : 0;
-    for (let i = first; i < rec.itemCount; i++) {
-      const text = rec.itemText[i];
-      if (rec.itemKind[i] === ItemKind.Frame && rec.perlExact[i] && isPerlSpace(text.charCodeAt(0))) {
-        // Indented, so not an event line for the Perl; the parser's split is the regex's.
-        if (this.pname !== undefined) this.frame(rec, i);
-      } else {
-        this.line(text, rec.itemLine[i]);
-      }
+  /** One line: text[start, end) without its '\n'. */
+  private input(text: string, start: number, end: number): void {
+    const lineNumber = this.lineNumber++;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (start === end) {
+      this.blank();
+      return;
     }
-    if (rec.endedBy === 'blank') this.blank();
+    const c0 = text.charCodeAt(start);
+    // `next if m/^#/`
+    if (c0 === 35) return;
+    // Indented lines are never event lines for the Perl: try the frame fast path.
+    if (c0 === 32 || c0 === 9) {
+      if (this.frame(text, start, end)) return;
+      if (blankOnly(text, start, end)) return;
+    }
+    this.line(text.slice(start, end), lineNumber);
   }
 
-  /** The frame fast path: the names of each distinct "symbol (dso" text are worked out once. */
-  private frame(rec: PerfRecord, i: number): void {
-    const text = rec.itemText[i];
-    const rawEnd = rec.rawEnd[i];
-    const empty = rec.symStart[i] === rawEnd;
-    // An empty symbol: the regex's (.+) then takes the one blank before " (".
-    const from = empty ? rawEnd - 1 : rec.symStart[i];
-    const dsoEnd = rec.dsoEnd[i];
-    // With --addrs an unresolved frame's name holds its address: not cacheable.
-    if (this.tidy.includeAddrs) {
-      const unknown = text.indexOf('[unknown]', from);
-      if (unknown >= 0 && unknown < dsoEnd) {
-        this.pushNames(this.tidyFrame(rec, i, from, empty));
-        return;
+  /**
+   * The frame fast path: a callchain line is looked up by its frame text
+   * (collapse-frame.ts), whose names are worked out once. Returns false when
+   * the line must take the general path.
+   */
+  private frame(text: string, start: number, end: number): boolean {
+    const ft = this.frameText;
+    if (!scanFrameText(text, start, end, ft)) return false;
+    const from = ft.start;
+    if (this.pname === undefined) {
+      // Outside a sample the Perl reads the line and skips it: only whether it
+      // matches (or warns) counts, and that needs no lookup.
+      if (this.nextOpen < from) {
+        this.nextOpen = text.indexOf(' (', from);
+        if (this.nextOpen === -1) this.nextOpen = text.length;
       }
+      return frameTextMatches(text, this.nextOpen, end);
     }
     const cache = this.javaPname ? this.javaCache : this.plainCache;
-    const hash = RegionCache.hash(rec.addrHash[i], dsoEnd - from);
-    let h = cache.get(text, from, dsoEnd, hash);
-    if (h < 0) {
-      h = cache.resolve(text, from, dsoEnd, hash, () => {
-        const names = this.tidyFrame(rec, i, from, empty);
-        if (names !== null && names.length === 1) return this.intern(names[0]) * 2;
-        this.chains.push(names === null ? [] : names.map((n) => this.intern(n)));
-        return (this.chains.length - 1) * 2 + 1;
-      });
-    }
+    const hash = RegionCache.hash(ft.addrHash, end - from);
+    let h = cache.get(text, from, end, hash);
+    if (h === -1) h = cache.resolve(text, from, end, hash, () => this.frameHandle(text.slice(start, end)));
+    if (h === GENERAL) return false;
     this.pushHandle(h);
+    return true;
   }
 
-  private tidyFrame(rec: PerfRecord, i: number, from: number, empty: boolean): string[] | null {
-    const text = rec.itemText[i];
-    const rawfunc = text.slice(from, empty ? rec.rawEnd[i] : rec.symEnd[i]);
-    const mod = text.slice(rec.dsoStart[i], rec.dsoEnd[i]);
-    const pc = text.slice(rec.addrStart[i], rec.addrEnd[i]);
-    return perlFrameNames(rawfunc, mod, pc, this.javaPname, this.tidy);
+  /** The cache value for a line's frame text. */
+  private frameHandle(line: string): number {
+    const names = frameTextNames(line, this.javaPname, this.tidy);
+    if (names === undefined) return GENERAL;
+    if (names !== null && names.length === 1) return this.intern(names[0]) * 2;
+    this.chains.push(names === null ? [] : names.map((n) => this.intern(n)));
+    return (this.chains.length - 1) * 2 + 1;
   }
 
   /** Any other line, through the Perl's if/elsif chain. */
@@ -300,14 +370,14 @@ export class PerfScriptCollapser {
       this.eventLine(text);
       return;
     }
-    const m = PERL_STACK_LINE.exec(text);
-    if (!m) {
-      this.unrecognizedLine(lineNumber);
+    if (this.pname === undefined) {
+      // Outside a sample a stack line is skipped: only whether it matches matters.
+      if (!PERL_STACK_LINE.test(text)) this.unrecognizedLine(lineNumber);
       return;
     }
-    if (this.pname === undefined) return;
-    const rawfunc = stripPerlOffset(m[2]);
-    this.pushNames(perlFrameNames(rawfunc, m[3], m[1], this.javaPname, this.tidy));
+    const names = perlStackLineNames(text, this.javaPname, this.tidy);
+    if (names === undefined) this.unrecognizedLine(lineNumber);
+    else this.pushNames(names);
   }
 
   private eventLine(text: string): void {
@@ -366,7 +436,8 @@ export class PerfScriptCollapser {
     // Stacks are unique keys: sorting them sorts the lines ("$k $collapsed{$k}").
     const order = nodes.map((_, i) => i);
     if (wide) order.sort((a, b) => compareCodePoints(keys[a], keys[b]));
-    else order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    // Keys are distinct: one comparison decides.
+    else order.sort((a, b) => (a === b ? 0 : keys[a] < keys[b] ? -1 : 1));
     return order.map((i) => {
       const node = nodes[i];
       const big = this.big?.get(node);

@@ -14,10 +14,18 @@
  * symbol text.
  */
 
-/** Offsets of the parts of one frame line; -1 where a part is absent. */
-export interface FrameSpan {
+/** What scanFrameHead() reads: the address, and where the text after it starts. */
+export interface FrameHead {
   addrStart: number;
   addrEnd: number;
+  /** FNV-1a of the address characters: a cheap, well-spread hash key for the frame. */
+  addrHash: number;
+  /** The first non-blank after the address (the line's end when there is none). */
+  textStart: number;
+}
+
+/** Offsets of the parts of one frame line; -1 where a part is absent. */
+export interface FrameSpan extends FrameHead {
   /** Start of the symbol text (may equal symEnd: no symbol printed). */
   symStart: number;
   /** End of the symbol without its `+0x…` offset. */
@@ -26,8 +34,6 @@ export interface FrameSpan {
   rawEnd: number;
   dsoStart: number;
   dsoEnd: number;
-  /** FNV-1a of the address characters: a cheap, well-spread hash key for the frame. */
-  addrHash: number;
   /**
    * True when stackcollapse-perf.pl's regex `^\s*(\w+)\s*(.+) \((.*)\)` gives
    * exactly these parts (address, symbol text, dso), so a Perl-compatible
@@ -40,6 +46,7 @@ export function newFrameSpan(): FrameSpan {
   return {
     addrStart: -1,
     addrEnd: -1,
+    textStart: -1,
     symStart: -1,
     symEnd: -1,
     rawEnd: -1,
@@ -66,10 +73,12 @@ function isBlank(c: number): boolean {
 }
 
 /**
- * Parses `line` from `from` as a frame. Returns false when it does not start
- * with a hex address followed by a blank (or the end of the line).
+ * Reads the start of a frame line from `from`: blanks, a hex address and the
+ * blanks after it. Returns false (leaving `out` as it was) when the line does
+ * not start with a hex address followed by a blank or the end of the line,
+ * exactly when parseFrameLine() does.
  */
-export function parseFrameLine(line: string, from: number, out: FrameSpan): boolean {
+export function scanFrameHead(line: string, from: number, out: FrameHead): boolean {
   const n = line.length;
   let i = from;
   while (i < n && isBlank(line.charCodeAt(i))) i++;
@@ -83,11 +92,23 @@ export function parseFrameLine(line: string, from: number, out: FrameSpan): bool
   const addrEnd = i;
   if (addrEnd === addrStart || (i < n && !isBlank(c))) return false;
   while (i < n && isBlank(line.charCodeAt(i))) i++;
-  const symStart = i;
-
   out.addrStart = addrStart;
   out.addrEnd = addrEnd;
   out.addrHash = h;
+  out.textStart = i;
+  return true;
+}
+
+/**
+ * Parses `line` from `from` as a frame. Returns false when it does not start
+ * with a hex address followed by a blank (or the end of the line). Everything
+ * it finds after the address depends only on line[addrEnd, end).
+ */
+export function parseFrameLine(line: string, from: number, out: FrameSpan): boolean {
+  if (!scanFrameHead(line, from, out)) return false;
+  const n = line.length;
+  const addrEnd = out.addrEnd;
+  const symStart = out.textStart;
   out.dsoStart = -1;
   out.dsoEnd = -1;
   out.perlExact = false;
@@ -105,8 +126,10 @@ export function parseFrameLine(line: string, from: number, out: FrameSpan): bool
     while (tail < n && isBlank(line.charCodeAt(tail))) tail++;
     // The Perl regex needs a non-empty symbol after a whole \w+ address: with a
     // single blank between address and "(dso)" it backtracks into the address.
+    // Its \s also takes \v, \f and \r, which are not skipped here as blanks.
     // Anything but blanks after the last ')' is no dso of ours either.
-    out.perlExact = open > addrEnd && tail === n;
+    const s0 = line.charCodeAt(symStart);
+    out.perlExact = open > addrEnd && tail === n && !(s0 >= 11 && s0 <= 13);
     if (tail !== n) {
       out.dsoStart = -1;
       out.dsoEnd = -1;

@@ -206,10 +206,9 @@ class PerfScriptImporter implements StreamingImporter {
   /** The FrameInfos index of frame item i (one cache probe on the hot path). */
   private frameInfo(rec: PerfRecord, i: number): number {
     const text = rec.itemText[i];
-    const from = rec.symStart[i];
-    // "symbol+off (dso)": only blanks can follow the dso's ')'. Keeping the ')'
-    // tells this text apart from a dso-less line that reads "symbol (dso".
-    const to = rec.dsoEnd[i] >= 0 ? rec.dsoEnd[i] + 1 : text.length;
+    // The text after the address (" symbol+off (dso)") decides the info.
+    const from = rec.addrEnd[i];
+    const to = text.length;
     const hash = RegionCache.hash(rec.addrHash[i], to - from);
     const index = this.frameCache.get(text, from, to, hash);
     return index >= 0 ? index : this.frameCache.resolve(text, from, to, hash, () => this.newFrameInfo(rec, i));

@@ -16,7 +16,7 @@
  */
 import { LineSplitter } from '../lines';
 import { EventFields, isBlank, parseEventLine } from './event-line';
-import { type FrameSpan, isSrclineLine, newFrameSpan, parseFrameLine } from './frame-line';
+import { type FrameHead, type FrameSpan, isSrclineLine, newFrameSpan, parseFrameLine, scanFrameHead } from './frame-line';
 import { type HeaderEvent, parseHeaderEvent } from './header';
 
 /** What a non-event line of a record is. */
@@ -31,6 +31,9 @@ export const ItemKind = {
 export type ItemKind = (typeof ItemKind)[keyof typeof ItemKind];
 
 export type RecordEnd = 'blank' | 'event' | 'eof';
+
+/** Bytes decoded at a time (see PerfScriptRecordParser.push()). */
+const PIECE = 64 * 1024;
 
 function blankOnly(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (!isBlank(text.charCodeAt(i))) return false;
@@ -58,21 +61,25 @@ export class PerfRecord {
   readonly itemText: string[] = [];
   itemLine = new Int32Array(64);
   itemKind = new Uint8Array(64);
-  /** Frame items only (indices into itemText[i]): see FrameSpan. */
+  /**
+   * Frame items only (indices into itemText[i]): the address and its hash
+   * (see FrameHead). The rest of a frame line (symbol, offset, dso) is split
+   * only when asked for, by the accessors below: a consumer that caches by
+   * the text after the address (itemText[i] from addrEnd[i]) splits each
+   * distinct text once.
+   */
   addrStart = new Int32Array(64);
   addrEnd = new Int32Array(64);
-  symStart = new Int32Array(64);
-  symEnd = new Int32Array(64);
-  rawEnd = new Int32Array(64);
-  dsoStart = new Int32Array(64);
-  dsoEnd = new Int32Array(64);
   addrHash = new Int32Array(64);
-  perlExact = new Uint8Array(64);
   /** Item 0 is the frame printed on the event line itself (no `-g`). */
   frameOnEventLine = false;
   frameCount = 0;
+  /** The split of frame item `spanItem` (-1: none yet). */
+  private readonly span = newFrameSpan();
+  private spanItem = -1;
 
   reset(line: number, text: string): void {
+    this.spanItem = -1;
     this.line = line;
     this.eventLine = text;
     this.itemCount = 0;
@@ -88,35 +95,30 @@ export class PerfRecord {
     const kind = new Uint8Array(this.itemKind.length * 2);
     kind.set(this.itemKind);
     this.itemKind = kind;
-    const exact = new Uint8Array(this.perlExact.length * 2);
-    exact.set(this.perlExact);
-    this.perlExact = exact;
     this.addrStart = grow(this.addrStart);
     this.addrEnd = grow(this.addrEnd);
-    this.symStart = grow(this.symStart);
-    this.symEnd = grow(this.symEnd);
-    this.rawEnd = grow(this.rawEnd);
-    this.dsoStart = grow(this.dsoStart);
-    this.dsoEnd = grow(this.dsoEnd);
     this.addrHash = grow(this.addrHash);
   }
 
-  addFrame(text: string, line: number, span: FrameSpan): void {
+  addFrame(text: string, line: number, head: FrameHead): void {
     this.ensure();
     const i = this.itemCount++;
     this.itemText.push(text);
     this.itemLine[i] = line;
     this.itemKind[i] = ItemKind.Frame;
-    this.addrStart[i] = span.addrStart;
-    this.addrEnd[i] = span.addrEnd;
-    this.symStart[i] = span.symStart;
-    this.symEnd[i] = span.symEnd;
-    this.rawEnd[i] = span.rawEnd;
-    this.dsoStart[i] = span.dsoStart;
-    this.dsoEnd[i] = span.dsoEnd;
-    this.addrHash[i] = span.addrHash;
-    this.perlExact[i] = span.perlExact ? 1 : 0;
+    this.addrStart[i] = head.addrStart;
+    this.addrEnd[i] = head.addrEnd;
+    this.addrHash[i] = head.addrHash;
     this.frameCount++;
+  }
+
+  /** Frame item i split into symbol, offset and dso (see FrameSpan); the last split is kept. */
+  private split(i: number): FrameSpan {
+    if (this.spanItem !== i) {
+      parseFrameLine(this.itemText[i], this.addrStart[i], this.span);
+      this.spanItem = i;
+    }
+    return this.span;
   }
 
   addItem(kind: ItemKind, text: string, line: number): void {
@@ -135,25 +137,29 @@ export class PerfRecord {
   /** Frame item i's symbol without offset and surrounding blanks; '' if none. */
   symbol(i: number): string {
     const t = this.itemText[i];
-    let e = this.symEnd[i];
-    const s = this.symStart[i];
+    const span = this.split(i);
+    let e = span.symEnd;
+    const s = span.symStart;
     while (e > s && isBlank(t.charCodeAt(e - 1))) e--;
     return t.slice(s, e);
   }
 
   /** Frame item i's `+0x…` offset, '' when none was printed. */
   offset(i: number): string {
-    return this.itemText[i].slice(this.symEnd[i], this.rawEnd[i]).trimEnd();
+    const span = this.split(i);
+    return this.itemText[i].slice(span.symEnd, span.rawEnd).trimEnd();
   }
 
   /** Frame item i's dso as printed inside the parentheses, null when absent. */
   dso(i: number): string | null {
-    return this.dsoStart[i] < 0 ? null : this.itemText[i].slice(this.dsoStart[i], this.dsoEnd[i]);
+    const span = this.split(i);
+    return span.dsoStart < 0 ? null : this.itemText[i].slice(span.dsoStart, span.dsoEnd);
   }
 
   /** perf's pseudo-dso for inline frames: `__mmap64 (inlined)`. */
   isInlined(i: number): boolean {
-    return this.dsoEnd[i] - this.dsoStart[i] === 7 && this.itemText[i].startsWith('inlined', this.dsoStart[i]);
+    const span = this.split(i);
+    return span.dsoEnd - span.dsoStart === 7 && this.itemText[i].startsWith('inlined', span.dsoStart);
   }
 
   /** The `-F +srcline` text that follows frame item i, or null. */
@@ -180,7 +186,7 @@ export class PerfScriptRecordParser {
   private readonly splitter: LineSplitter;
   private readonly rec = new PerfRecord();
   private next = new EventFields();
-  private readonly span = newFrameSpan();
+  private readonly head: FrameHead = { addrStart: -1, addrEnd: -1, addrHash: 0, textStart: -1 };
   private inRecord = false;
   /** The `# event :` attribute maps seen so far, by event name (modifiers included). */
   readonly eventAttrs = new Map<string, Record<string, string>>();
@@ -195,7 +201,10 @@ export class PerfScriptRecordParser {
   }
 
   push(chunk: Uint8Array): void {
-    this.splitter.push(chunk);
+    // Decoded in small pieces: a piece's text is still in the CPU cache when
+    // its lines are parsed, and young strings reuse memory where a 1 MiB one
+    // would take fresh pages every time.
+    for (let at = 0; at < chunk.length; at += PIECE) this.splitter.push(chunk.subarray(at, at + PIECE));
   }
 
   /** Flushes the last line and the last record (endedBy 'eof'). */
@@ -223,9 +232,8 @@ export class PerfScriptRecordParser {
     this.next = fields;
     this.inRecord = true;
     const p = rec.fields.payloadStart;
-    if (p >= 0 && parseFrameLine(text, p, this.span)) {
-      rec.addFrame(text, line, this.span);
-      rec.perlExact[0] = 0;
+    if (p >= 0 && scanFrameHead(text, p, this.head)) {
+      rec.addFrame(text, line, this.head);
       rec.frameOnEventLine = true;
     }
   }
@@ -253,16 +261,16 @@ export class PerfScriptRecordParser {
       return;
     }
     const rec = this.rec;
-    const span = this.span;
-    if (parseFrameLine(text, 0, span)) {
+    const head = this.head;
+    if (scanFrameHead(text, 0, head)) {
       // A padded event line (no callchain: comm is printed right-aligned in 16
       // columns) whose comm happens to be hex ("dd", "cafe") parses as a frame
       // too; its second token is the pid, which no symbol looks like.
-      const s = span.symStart;
+      const s = head.textStart;
       const c = s < n ? text.charCodeAt(s) : 0;
       const maybeEvent = (c >= 48 && c <= 57) || (c0 !== 32 && c0 !== 9);
       if (!maybeEvent || !parseEventLine(text, this.next, c0 === 32 || c0 === 9)) {
-        rec.addFrame(text, line, span);
+        rec.addFrame(text, line, head);
         return;
       }
       this.open(text, line);
