@@ -24,7 +24,8 @@ describe('the default scenario in the browser window', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${host.url}&scenario=default`);
+    expect(host.printedUrl).toBe(`${host.url}&scenario=default`);
+    await page.goto(host.printedUrl);
     const canvas = page.getByTestId('flame-canvas');
     await expect.poll(async () => Number(await canvas.getAttribute('data-frames-drawn')), { timeout: 30_000 }).toBeGreaterThan(100);
     const status = (await page.getByTestId('status').textContent()) ?? '';

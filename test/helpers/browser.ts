@@ -18,7 +18,10 @@ export const CHROMIUM_ARGS = [
 ];
 
 export interface RunningHost {
+  /** The window's address without a start scenario: tests open what they choose. */
   url: string;
+  /** The address exactly as the web host printed it (it asks for the default scenario). */
+  printedUrl: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -34,11 +37,12 @@ export function startBuiltWebHost(): Promise<RunningHost> {
     const timer = setTimeout(() => reject(new Error(`web host did not start:\n${output}`)), 15_000);
     const onData = (d: Buffer) => {
       output += d.toString();
-      const m = /web host: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output);
+      const m = /web host: (http:\/\/127\.0\.0\.1:\d+\/\?token=[^&\s]+)(\S*)/.exec(output);
       if (!m) return;
       clearTimeout(timer);
       resolve({
         url: m[1],
+        printedUrl: m[1] + m[2],
         process: child,
         stop: () =>
           new Promise((r) => {
