@@ -47,6 +47,8 @@ export class Cpu {
   private readonly segBase = new Float64Array(HW_EVENT_COUNT);
   private readonly delta = new Float64Array(HW_EVENT_COUNT);
   private segStart = 0;
+  /** A second truth the running code feeds (a guest's own, by context), or null. */
+  private truthSink: Float64Array | null = null;
   /** When the running code is known to change (the caller executes again then). */
   private segEnd = Infinity;
   private lastSync = 0;
@@ -82,6 +84,7 @@ export class Cpu {
       if (d > 0) {
         segBase[e] = c;
         truth[base + e] += d;
+        if (this.truthSink) this.truthSink[base + e] += d;
         any = true;
       }
     }
@@ -91,9 +94,17 @@ export class Cpu {
   }
 
   /** Start running code with these rates in `ctx` (null rates: halt). */
-  execute(now: number, ctx: ExecContext, rates: Float64Array | null, tag: unknown, segEnd = Infinity): void {
+  execute(
+    now: number,
+    ctx: ExecContext,
+    rates: Float64Array | null,
+    tag: unknown,
+    segEnd = Infinity,
+    truthSink: Float64Array | null = null,
+  ): void {
     this.sync(now);
     this.segEnd = segEnd;
+    this.truthSink = truthSink;
     this.execTag = tag;
     this.segStart = now;
     this.segBase.fill(0);

@@ -26,8 +26,12 @@ import type { SwPmu } from '../perf/sw-pmu';
 import { TICK_NSEC } from '../perf/sysctl';
 import type { EventRates } from '../workload/program';
 import type { CompiledProgram } from '../workload/walker';
+import type { BurstSource } from './burst-source';
+import { ProgramRunner } from './program-runner';
 import type { SymbolTable } from './symbols';
 import { type ExecTag, Task } from './task';
+
+const HOST_CONTEXTS = { user: ExecContext.HostUser, kernel: ExecContext.HostKernel };
 
 /** A scheduler slice: a task with others waiting is preempted at the tick after this. */
 const SCHED_SLICE_NS = 3_000_000;
@@ -105,12 +109,24 @@ export class Kernel {
 
   /** fork + exec of one thread of `program`; it becomes runnable now. */
   spawn(program: CompiledProgram, comm: string, pid: number | null, affinity: readonly number[], rng: Rng): Task {
+    return this.spawnWith(comm, pid, affinity, (p, tid) => {
+      const runner = new ProgramRunner(program, p, tid, this.symbols, '', HOST_CONTEXTS, this.cpus[0].model, rng);
+      return { next: () => runner.next() };
+    });
+  }
+
+  /** A new thread whose bursts come from `source` (a vCPU thread's run loop, for one). */
+  spawnWith(comm: string, pid: number | null, affinity: readonly number[], source: (pid: number, tid: number) => BurstSource): Task {
     const tid = this.nextPid++;
-    const symbolOf = Int32Array.from(program.functions, (f) => this.symbols.intern(f.name, f.dso, f.mode === 'kernel'));
-    const task = new Task(pid ?? tid, tid, comm, program, affinity, symbolOf, rng);
+    const task = new Task(pid ?? tid, tid, comm, affinity, source(pid ?? tid, tid));
     this.tasks.set(tid, task);
     this.wakeUp(task, this.now());
     return task;
+  }
+
+  /** A pid for a process whose threads come later (a VMM). */
+  allocPid(): number {
+    return this.nextPid++;
   }
 
   taskExists(pid: number): boolean {
@@ -241,22 +257,13 @@ export class Kernel {
 
   /** Run (or resume) the task's current burst on the CPU. */
   private runBurst(cpu: number, task: Task, now: number): void {
-    if (task.remaining <= 0) this.startBurst(cpu, task);
+    if (task.remaining <= 0) task.plan(cpu, now);
     const tag = task.tag as ExecTag;
     task.runStart = now;
     task.burstEnd = now + task.remaining;
-    this.cpus[cpu].execute(now, tag.ctx, task.rates, tag, task.burstEnd);
+    task.source.onRun?.(cpu, now);
+    this.cpus[cpu].execute(now, tag.ctx, task.rates, tag, task.burstEnd, task.truth);
     this.rq[cpu].burstTimer.arm(task.burstEnd);
-  }
-
-  private startBurst(cpu: number, task: Task): void {
-    const burst = task.nextBurst();
-    const leaf = task.program.functions[burst.leaf];
-    task.tag = task.tagFor(burst);
-    ratesFor(this.cpus[cpu].model, leaf.rates, task.rates);
-    task.leaf = burst.leaf;
-    task.remaining = Math.max(1, Math.round(burst.durationNs));
-    task.sleepAfter = Math.round(burst.sleepNs);
   }
 
   /** Preemption: remember how much of the burst is left. */
@@ -264,6 +271,8 @@ export class Kernel {
     this.chargeFaults(cpu, task, now);
     task.remaining = Math.max(1, task.burstEnd - now);
     this.rq[cpu].burstTimer.cancel();
+    this.cpus[cpu].sync(now);
+    task.source.onStop?.(cpu, now);
   }
 
   private burstEnd(cpu: number, now: number): void {
@@ -276,6 +285,8 @@ export class Kernel {
     }
     this.chargeFaults(cpu, task, now);
     task.remaining = 0;
+    this.cpus[cpu].sync(now);
+    task.source.onStop?.(cpu, now);
     if (task.sleepAfter > 0) {
       const wakeAt = now + task.sleepAfter;
       task.state = 'sleeping';
@@ -288,7 +299,7 @@ export class Kernel {
 
   /** Page faults of the code that ran since the burst (re)started on this CPU. */
   private chargeFaults(cpu: number, task: Task, now: number): void {
-    const perMs = task.program.functions[task.leaf]?.faults_per_ms ?? 0;
+    const perMs = task.faultsPerMs;
     if (perMs <= 0 || !task.tag) return;
     const ran = now - task.runStart;
     const n = Math.floor((ran / 1e6) * perMs + task.faultCarry);

@@ -9,20 +9,22 @@ import { ExecContext } from '../../profile/model';
 export interface SymbolInfo {
   name: string;
   dso: string;
-  /** Where this code runs when executed on the host (guests map it to guest contexts). */
+  /** Kernel code (of the host, or of the guest named by `space`). */
   kernel: boolean;
+  /** '' for the host; a VM's name for code of its guest. */
+  space: string;
 }
 
 export class SymbolTable {
   readonly symbols: SymbolInfo[] = [];
   private readonly index = new Map<string, number>();
 
-  intern(name: string, dso: string, kernel: boolean): number {
-    const key = `${kernel ? 'k' : 'u'}\0${dso}\0${name}`;
+  intern(name: string, dso: string, kernel: boolean, space = ''): number {
+    const key = `${space}\0${kernel ? 'k' : 'u'}\0${dso}\0${name}`;
     let id = this.index.get(key);
     if (id === undefined) {
       id = this.symbols.length;
-      this.symbols.push({ name, dso, kernel });
+      this.symbols.push({ name, dso, kernel, space });
       this.index.set(key, id);
     }
     return id;
