@@ -7,6 +7,7 @@
  */
 import { Cpu } from './hw/cpu';
 import { pmuModelFor, type PmuModel } from './hw/pmu-model';
+import { Kvm } from './kvm/kvm';
 import { Kernel } from './os/kernel';
 import { SymbolTable } from './os/symbols';
 import { startNmiWatchdog } from './os/watchdog';
@@ -32,6 +33,7 @@ export class Machine {
   readonly perf: PerfCore;
   readonly cpuPmu: CpuPmu;
   readonly swPmu: SwPmu;
+  readonly kvm: Kvm;
   private readonly rng: Rng;
   private readonly programs = new Map<string, CompiledProgram>();
 
@@ -70,6 +72,9 @@ export class Machine {
     kernel.swPmu = this.swPmu;
     kernel.boot();
     if (m.nmi_watchdog) startNmiWatchdog(this.perf, this.model, m.cpus);
+    // The VMs exist before the workloads start, as on a host where perf runs once they are up.
+    this.kvm = new Kvm(kernel, this.perf, this.symbols);
+    for (const vm of scenario.vms) this.kvm.createVm(vm, (name) => this.program(name), this.rng.fork());
     for (const w of scenario.host.workloads) this.startWorkload(w);
   }
 

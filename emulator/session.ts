@@ -11,8 +11,11 @@ import { parsePerfCommand, PerfUsageError, splitCommandLine } from './perf-tool/
 import type { Evsel } from './perf-tool/evsel';
 import { parseEvents } from './perf-tool/parse-events';
 import { pmusFor } from './perf-tool/pmu-sysfs';
-import { DEFAULT_RECORD_EVENT, PerfRecordSession } from './perf-tool/record';
-import { DEFAULT_STAT_EVENTS, PerfStat, statTarget } from './perf-tool/stat';
+import { DEFAULT_RECORD_EVENT, PerfRecordSession, type RecordHost } from './perf-tool/record';
+import type { RecordMachines } from './perf-tool/record-writer';
+import { DEFAULT_STAT_EVENTS, PerfStat, type StatHost, statTarget } from './perf-tool/stat';
+import type { PerfCore } from './perf/core';
+import type { Vm } from './kvm/vm';
 import type { StatInterval, StatRun } from './perf-tool/stat-types';
 import type { Scenario, VpmuDesign } from './scenario/types';
 
@@ -36,20 +39,35 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
   return s;
 }
 
-function checkTarget(machine: Machine, on: string | undefined, cpus: number[] | null): void {
-  if (machine.scenario.vms.length > 0)
-    throw new PerfUsageError(`${machine.scenario.name}: the scenario has VMs, and this build does not emulate KVM guests yet`);
-  if (on !== undefined && on !== 'host') {
-    const known = machine.scenario.vms.map((v) => v.name);
-    throw new PerfUsageError(
-      known.includes(on)
-        ? `--on ${on}: sessions inside guests need the KVM model, which this build does not have yet`
-        : `--on ${on}: no such VM (expected host${known.map((k) => `, ${k}`).join('')})`,
-    );
+/** Whose perf runs the session: the host's, or a guest's own (its CPUs are its vCPUs). */
+interface PerfTarget {
+  perf: PerfCore;
+  /** Per CPU of that kernel, the ground truth it keeps. */
+  cpus: readonly { truth: Float64Array }[];
+  nmiWatchdog: boolean;
+  recordHost: RecordHost;
+}
+
+function targetFor(machine: Machine, on: string | undefined, cpus: number[] | null): PerfTarget {
+  let target: PerfTarget;
+  if (on === undefined || on === 'host') {
+    target = { perf: machine.perf, cpus: machine.cpus, nmiWatchdog: machine.scenario.machine.nmi_watchdog, recordHost: recordHost(machine) };
+  } else {
+    const vm = machine.kvm.vms.find((v) => v.name === on);
+    if (!vm) {
+      const known = machine.scenario.vms.map((v) => v.name);
+      throw new PerfUsageError(`--on ${on}: no such VM (expected host${known.map((k) => `, ${k}`).join('')})`);
+    }
+    target = {
+      perf: vm.guest.perf,
+      cpus: vm.vcpus,
+      nmiWatchdog: false,
+      recordHost: guestRecordHost(machine, vm),
+    };
   }
-  const max = machine.cpus.length;
   for (const c of cpus ?? [])
-    if (c >= max) throw new PerfUsageError(`-C ${c}: the machine has CPUs 0-${max - 1}`);
+    if (c >= target.cpus.length) throw new PerfUsageError(`-C ${c}: ${on ?? 'host'} has CPUs 0-${target.cpus.length - 1}`);
+  return target;
 }
 
 function evlistFor(machine: Machine, events: readonly string[], fallback: string): Evsel[] {
@@ -64,6 +82,8 @@ export interface StatResult {
   messages: string[];
   /** What the scenario's own perf sessions produced. */
   background: BackgroundResult[];
+  /** The machine as the run left it (exits, truth), for comparisons. */
+  machine: Machine;
 }
 
 /** A scenario `perf:` session that ran beside the command's own. */
@@ -90,11 +110,13 @@ function startScenarioSessions(machine: Machine): Background {
     const command = parsePerfCommand(splitCommandLine(spec.run));
     machine.queue.push(spec.at, () => {
       if (command.command === 'stat') {
-        const stat = new PerfStat(statHost(machine), command, evlistFor(machine, command.events, DEFAULT_STAT_EVENTS));
+        const target = targetFor(machine, spec.on, command.cpus);
+        const stat = new PerfStat(statHost(target, machine), command, evlistFor(machine, command.events, DEFAULT_STAT_EVENTS));
         stat.start();
         running.push({ index, run: spec.run, stat });
       } else {
-        const record = new PerfRecordSession(recordHost(machine), command, evlistFor(machine, command.events, DEFAULT_RECORD_EVENT));
+        const target = targetFor(machine, spec.on, command.cpus);
+        const record = new PerfRecordSession(target.recordHost, command, evlistFor(machine, command.events, DEFAULT_RECORD_EVENT));
         record.start();
         running.push({ index, run: spec.run, record });
       }
@@ -111,11 +133,27 @@ function startScenarioSessions(machine: Machine): Background {
   };
 }
 
-function statHost(machine: Machine) {
-  return { perf: machine.perf, cpus: machine.cpus, nmiWatchdog: machine.scenario.machine.nmi_watchdog, now: () => machine.now };
+function statHost(t: PerfTarget, machine: Machine): StatHost {
+  return { perf: t.perf, cpus: t.cpus, nmiWatchdog: t.nmiWatchdog, now: () => machine.now };
 }
 
-function recordHost(machine: Machine) {
+/** How a recording names VMs and vCPU threads (and, for a guest's own, the guest it is). */
+function recordMachines(machine: Machine, self: Vm | null): RecordMachines {
+  const vms = machine.kvm.vms;
+  return {
+    self: self ? { name: self.name, pid: self.pid } : null,
+    vmOf: (space) => vms.find((v) => v.name === space),
+    vcpuOf: (tid) => {
+      for (const vm of vms) {
+        const v = vm.vcpus.find((x) => x.tid === tid);
+        if (v) return { name: vm.name, pid: vm.pid, index: v.index };
+      }
+      return undefined;
+    },
+  };
+}
+
+function recordHost(machine: Machine): RecordHost {
   return {
     perf: machine.perf,
     cpus: machine.cpus,
@@ -123,18 +161,31 @@ function recordHost(machine: Machine) {
     symbols: machine.symbols,
     now: () => machine.now,
     comm: (pid: number, tid: number) => machine.kernel.tasks.get(tid)?.comm ?? (pid === 0 ? 'swapper' : `:${tid}`),
+    machines: recordMachines(machine, null),
+  };
+}
+
+function guestRecordHost(machine: Machine, vm: Vm): RecordHost {
+  return {
+    perf: vm.guest.perf,
+    cpus: vm.vcpus,
+    queue: machine.queue,
+    symbols: machine.symbols,
+    now: () => machine.now,
+    comm: (pid: number) => vm.guestComm(pid) ?? (pid === 0 ? 'swapper' : `:${pid}`),
+    machines: recordMachines(machine, vm),
   };
 }
 
 /** perf stat over the whole scenario (from time 0 to its duration). */
 export function runStat(scenario: Scenario, options: StatOptions, on?: string, cpuListText: string | null = null): StatResult {
   const machine = new Machine(scenario);
-  checkTarget(machine, on, options.cpus);
+  const target = targetFor(machine, on, options.cpus);
   const background = startScenarioSessions(machine);
   // The command's session opens at time 0, after the machine booted (and its VMs exist).
   machine.runUntil(0);
   const evlist = evlistFor(machine, options.events, DEFAULT_STAT_EVENTS);
-  const stat = new PerfStat(statHost(machine), options, evlist);
+  const stat = new PerfStat(statHost(target, machine), options, evlist);
   stat.start();
   const intervals: StatInterval[] = [];
   if (options.intervalMs !== null) {
@@ -150,6 +201,7 @@ export function runStat(scenario: Scenario, options: StatOptions, on?: string, c
     intervals,
     messages: stat.opened.messages,
     background: background.finish(),
+    machine,
   };
 }
 
@@ -164,11 +216,11 @@ export interface RecordResult {
 /** perf record over the whole scenario; the profile carries the scenario text it ran. */
 export function runRecord(scenario: Scenario, options: RecordOptions, scenarioText: string, on?: string): RecordResult {
   const machine = new Machine(scenario);
-  checkTarget(machine, on, options.cpus);
+  const target = targetFor(machine, on, options.cpus);
   const background = startScenarioSessions(machine);
   machine.runUntil(0);
   const evlist = evlistFor(machine, options.events, DEFAULT_RECORD_EVENT);
-  const session = new PerfRecordSession(recordHost(machine), options, evlist);
+  const session = new PerfRecordSession(target.recordHost, options, evlist);
   session.start();
   machine.runUntil(scenario.duration);
   const profile = session.finish({ name: scenario.name, scenario: scenarioText });

@@ -40,8 +40,8 @@ export interface BurstSource {
   next(cpu: number, now: number): BurstPlan;
   /** The burst starts or resumes on `cpu` (VM-entry for a vCPU). */
   onRun?(cpu: number, now: number): void;
-  /** The burst stops on `cpu`: ended, preempted or interrupted (VM-exit for a vCPU). */
-  onStop?(cpu: number, now: number): void;
+  /** The burst stops on `cpu`: ended, or (interrupted) preempted or interrupted (VM-exit for a vCPU). */
+  onStop?(cpu: number, now: number, interrupted: boolean): void;
   /** The host-side code an interrupt lands on (a vCPU in guest mode exits to KVM first). */
   hostTag?(tag: ExecTag): ExecTag;
 }

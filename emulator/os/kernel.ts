@@ -116,12 +116,40 @@ export class Kernel {
   }
 
   /** A new thread whose bursts come from `source` (a vCPU thread's run loop, for one). */
-  spawnWith(comm: string, pid: number | null, affinity: readonly number[], source: (pid: number, tid: number) => BurstSource): Task {
+  spawnWith(
+    comm: string,
+    pid: number | null,
+    affinity: readonly number[],
+    source: (pid: number, tid: number) => BurstSource,
+    start = true,
+  ): Task {
     const tid = this.nextPid++;
     const task = new Task(pid ?? tid, tid, comm, affinity, source(pid ?? tid, tid));
     this.tasks.set(tid, task);
-    this.wakeUp(task, this.now());
+    if (start) this.wakeUp(task, this.now());
     return task;
+  }
+
+  /** Make a new task runnable (wake_up_new_task). */
+  wake(task: Task): void {
+    this.wakeUp(task, this.now());
+  }
+
+  /**
+   * Interrupt a running task's CPU (an IPI or a PMI): it leaves its burst and
+   * resumes it at once — for a vCPU in guest mode, a VM-exit and a re-entry,
+   * where KVM injects what is pending.
+   */
+  kick(tid: number): void {
+    const task = this.tasks.get(tid);
+    if (!task || task.state !== 'running') return;
+    this.queue.push(this.now(), (now) => {
+      const cpu = task.cpu;
+      const rq = this.rq[cpu];
+      if (rq.curr !== task || rq.inIrq || task.remaining <= 0) return;
+      this.pauseBurst(cpu, task, now);
+      this.runBurst(cpu, task, now);
+    });
   }
 
   /** A pid for a process whose threads come later (a VMM). */
@@ -161,13 +189,15 @@ export class Kernel {
     const now = hrtimer ? rq.curr?.tag : this.cpus[cpu].execTag;
     const t = ((tag ?? now) as ExecTag | null | undefined) ?? rq.idleTag;
     const leaf = t.stack[t.stack.length - 1];
+    // In guest mode the host's current task is the vCPU thread; the IP is the guest's.
+    const task = isGuest(t.ctx) ? rq.curr : null;
     return {
-      pid: t.pid,
-      tid: t.tid,
+      pid: task?.pid ?? t.pid,
+      tid: task?.tid ?? t.tid,
       cpumode: CONTEXT_CPUMODE[t.ctx],
       exact: tag !== null,
       ip: leaf ?? -1,
-      callchain: isGuest(t.ctx) ? GUEST_CALLCHAIN : callchainOf(t, event),
+      callchain: isGuest(t.ctx) ? GUEST_CALLCHAIN : perf_callchain(t, event),
     };
   }
 
@@ -272,7 +302,7 @@ export class Kernel {
     task.remaining = Math.max(1, task.burstEnd - now);
     this.rq[cpu].burstTimer.cancel();
     this.cpus[cpu].sync(now);
-    task.source.onStop?.(cpu, now);
+    task.source.onStop?.(cpu, now, true);
   }
 
   private burstEnd(cpu: number, now: number): void {
@@ -286,7 +316,7 @@ export class Kernel {
     this.chargeFaults(cpu, task, now);
     task.remaining = 0;
     this.cpus[cpu].sync(now);
-    task.source.onStop?.(cpu, now);
+    task.source.onStop?.(cpu, now, false);
     if (task.sleepAfter > 0) {
       const wakeAt = now + task.sleepAfter;
       task.state = 'sleeping';
@@ -349,7 +379,7 @@ const GUEST_CALLCHAIN = Int32Array.of(PERF_CONTEXT_KERNEL, PERF_CONTEXT_USER);
  * the user frames after PERF_CONTEXT_USER, honouring
  * exclude_callchain_kernel/user and sample_max_stack. Cached per tag.
  */
-function callchainOf(tag: ExecTag, event: PerfEvent): Int32Array {
+export function perf_callchain(tag: ExecTag, event: PerfEvent): Int32Array {
   const attr = event.attr;
   const key = (attr.exclude_callchain_kernel ? 1 : 0) | (attr.exclude_callchain_user ? 2 : 0) | (attr.sample_max_stack << 2);
   const cached = tag.callchains?.get(key);

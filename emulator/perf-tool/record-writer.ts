@@ -20,6 +20,20 @@ const CPUMODE_CONTEXT: readonly ExecContext[] = [
   ExecContext.GuestUser,
 ];
 
+/**
+ * Who is who in the trace. A host recording sees guest code in guest mode
+ * (symbols of a VM's space) on vCPU threads; a guest's own recording is all
+ * the guest's, whose kernel and user code are guest contexts in the model.
+ */
+export interface RecordMachines {
+  /** Set when the recording is a guest's own perf: its VM's name and VMM pid. */
+  self: { name: string; pid: number } | null;
+  /** The VM a symbol space belongs to (its VMM pid), for guest frames in a host recording. */
+  vmOf(space: string): { name: string; pid: number } | undefined;
+  /** The VM and vCPU index of a host thread that is a vCPU. */
+  vcpuOf(tid: number): { name: string; pid: number; index: number } | undefined;
+}
+
 export class RecordWriter {
   private readonly b = new ProfileBuilder();
   private readonly frameOf = new Map<number, number>();
@@ -29,12 +43,18 @@ export class RecordWriter {
   private readonly throttledAt = new Map<string, number>();
   samples = 0;
 
+  private readonly selfMachine: number;
+
   constructor(
     private readonly symbols: SymbolTable,
     private readonly comm: (pid: number, tid: number) => string,
     /** Kernel event id → evlist index (the profile's event index). */
     private readonly eventOfId: Map<number, number>,
-  ) {}
+    private readonly machines: RecordMachines,
+  ) {
+    const self = machines.self;
+    this.selfMachine = self ? this.b.machine(self.name, 'guest', self.pid) : 0;
+  }
 
   /** Declare the evlist's events, in order, before any record. */
   event(evsel: Evsel): void {
@@ -52,10 +72,17 @@ export class RecordWriter {
   record(r: PerfRecord): void {
     const b = this.b;
     if (r.type === PERF_RECORD_SAMPLE) {
-      let thread = this.threads.get(r.tid);
+      const mode = r.misc & 7;
+      const inGuest = mode === 4 || mode === 5;
+      const vcpu = inGuest ? this.machines.vcpuOf(r.tid) : undefined;
+      // perf files guest-mode samples under the guest machine's pseudo-thread [guest/<pid>].
+      const key = vcpu ? -r.pid - 1 : r.tid;
+      let thread = this.threads.get(key);
       if (thread === undefined) {
-        thread = b.thread(this.comm(r.pid, r.tid), r.pid, r.tid);
-        this.threads.set(r.tid, thread);
+        thread = vcpu
+          ? b.thread(`[guest/${vcpu.pid}]`, vcpu.pid, vcpu.pid, b.machine(vcpu.name, 'guest', vcpu.pid))
+          : b.thread(this.comm(r.pid, r.tid), r.pid, r.tid, this.selfMachine);
+        this.threads.set(key, thread);
       }
       let stack = -1;
       const chain = r.callchain;
@@ -66,9 +93,10 @@ export class RecordWriter {
           for (let i = chain.length - 1; i >= 0; i--) if (chain[i] >= 0) stack = b.stack(stack, this.frame(chain[i]));
           this.stackOfChain.set(chain, stack);
         }
-      } else if (r.ip >= 0) {
-        stack = b.stack(-1, this.frame(r.ip));
       }
+      // No callchain, or one of context markers only (a guest-mode sample seen from the
+      // host): the sampled IP is the one frame perf shows.
+      if (stack < 0 && r.ip >= 0) stack = b.stack(-1, this.frame(r.ip));
       b.sample({
         stack,
         time: r.time,
@@ -76,8 +104,8 @@ export class RecordWriter {
         event: this.eventOfId.get(r.id) ?? 0,
         cpu: r.cpu,
         thread,
-        vcpu: -1,
-        context: CPUMODE_CONTEXT[r.misc & 7] ?? ExecContext.Unknown,
+        vcpu: vcpu ? vcpu.index : this.machines.self ? r.cpu : -1,
+        context: this.context(mode),
       });
       this.samples++;
     } else if (r.type === PERF_RECORD_THROTTLE) {
@@ -107,14 +135,36 @@ export class RecordWriter {
     return profile;
   }
 
+  /** A sample's context: a guest's own recording sees its kernel and user as guest contexts. */
+  private context(cpumode: number): ExecContext {
+    const ctx = CPUMODE_CONTEXT[cpumode] ?? ExecContext.Unknown;
+    if (!this.machines.self) return ctx;
+    if (ctx === ExecContext.HostKernel) return ExecContext.GuestKernel;
+    if (ctx === ExecContext.HostUser) return ExecContext.GuestUser;
+    return ctx;
+  }
+
   private frame(sym: number): number {
     let f = this.frameOf.get(sym);
     if (f === undefined) {
       const s = this.symbols.get(sym);
-      f = this.b.frame(s.name, s.dso, s.kernel ? ExecContext.HostKernel : ExecContext.HostUser);
+      f = this.b.frame(s.name, this.dsoOf(s.space, s.dso, s.kernel), this.frameContext(s.space, s.dso, s.kernel));
       this.frameOf.set(sym, f);
     }
     return f;
+  }
+
+  /** perf names a guest's kernel map [guest.kernel.kallsyms.<pid>] in a host recording. */
+  private dsoOf(space: string, dso: string, kernel: boolean): string {
+    const vm = space && !this.machines.self ? this.machines.vmOf(space) : undefined;
+    return vm && kernel ? `[guest.kernel.kallsyms.${vm.pid}]` : dso;
+  }
+
+  private frameContext(space: string, dso: string, kernel: boolean): ExecContext {
+    if (space !== '') return kernel ? ExecContext.GuestKernel : ExecContext.GuestUser;
+    // KVM's modules are the hypervisor: host code running for a guest.
+    if (kernel && /^\[kvm/.test(dso)) return ExecContext.Hypervisor;
+    return kernel ? ExecContext.HostKernel : ExecContext.HostUser;
   }
 }
 

@@ -8,7 +8,6 @@
  * events in ERROR.
  */
 import type { CounterScope, Profile } from '../../profile/model';
-import type { Cpu } from '../hw/cpu';
 import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT, HW_EVENT_NAMES } from '../hw/events';
 import {
@@ -30,15 +29,18 @@ import type { SymbolTable } from '../os/symbols';
 import type { RecordOptions } from './cmdline';
 import { type Evsel, evselApplyEventString, evselIsGroupLeader } from './evsel';
 import { type OpenedEvlist, openEvlist } from './evlist-open';
-import { RecordWriter } from './record-writer';
+import { type RecordMachines, RecordWriter } from './record-writer';
 
 export interface RecordHost {
   perf: PerfCore;
-  cpus: readonly Cpu[];
+  /** The kernel's CPUs (a guest's: its vCPUs), each with the ground truth it keeps. */
+  cpus: readonly { truth: Float64Array }[];
   queue: EventQueue;
   symbols: SymbolTable;
   now(): number;
   comm(pid: number, tid: number): string;
+  /** How the record writer names machines, guest code and vCPU threads (record-writer.ts). */
+  machines: RecordMachines;
 }
 
 /** perf record's default event since 6.13, and its default frequency. */
@@ -102,7 +104,7 @@ export class PerfRecordSession {
     evselApplyEventString(evlist);
     this.opened = openEvlist(host.perf, evlist, { cpus: this.cpus, pid: taskTarget ?? -1 });
     this.tracks = this.opened.evsels.map(() => ({ time: [], value: [], running: [] }));
-    this.writer = new RecordWriter(this.host.symbols, host.comm, this.eventIds());
+    this.writer = new RecordWriter(this.host.symbols, host.comm, this.eventIds(), host.machines);
     this.mapBuffers(options.mmapPages ?? DEFAULT_MMAP_PAGES);
   }
 

@@ -7,7 +7,6 @@
  * Ground truth (--truth) is what the hardware really counted over the same
  * interval in the contexts the event's exclude bits select, on the same CPUs.
  */
-import type { Cpu } from '../hw/cpu';
 import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT } from '../hw/events';
 import { PERF_FORMAT_TOTAL_TIME_ENABLED, PERF_FORMAT_TOTAL_TIME_RUNNING, PERF_TYPE_SOFTWARE } from '../perf/attr';
@@ -21,7 +20,8 @@ import type { StatCounter, StatInterval, StatRun } from './stat-types';
 /** What perf stat runs against: one kernel's perf core and its CPUs. */
 export interface StatHost {
   perf: PerfCore;
-  cpus: readonly Cpu[];
+  /** The kernel's CPUs (a guest's: its vCPUs), each with the ground truth it keeps. */
+  cpus: readonly { truth: Float64Array }[];
   nmiWatchdog: boolean;
   now(): number;
 }

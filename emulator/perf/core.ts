@@ -30,6 +30,8 @@ import {
   PerfEvent,
   PerfEventContext,
   PerfEventState,
+  event_clock,
+  is_exclude_guest_hw,
   perf_event_set_state,
   perf_event_update_time,
   type OverflowHandler,
@@ -283,7 +285,7 @@ export class PerfCore {
     const now = this.kernel.now();
     this.syncCtx(ctx, now);
     event.ctx = ctx;
-    event.tstamp = ctx.time;
+    event.tstamp = event_clock(event);
     if (leader) {
       event.group_leader = leader;
       leader.sibling_list.push(event);
@@ -362,6 +364,8 @@ export class PerfCore {
     for (const group of ctx.groupsOf(pass === 'pinned')) {
       if (group.cpu !== -1 && group.cpu !== cpu) continue;
       if (group.state !== PerfEventState.INACTIVE) continue;
+      // While a mediated guest owns the PMU, exclude_guest groups wait for the put.
+      if (ctx.guestLoaded && is_exclude_guest_hw(group)) continue;
       const pmu = groupPmu(group);
       const can = canAddHw.get(pmu) ?? true;
       if (this.group_can_go_on(group, cpu, can)) this.group_sched_in(group, cpu);
@@ -652,6 +656,45 @@ export class PerfCore {
 
   eventOf(fd: number): PerfEvent | undefined {
     return this.fds.get(fd);
+  }
+
+  /**
+   * perf_load_guest_context: the mediated vPMU takes this CPU's core PMU for
+   * the inner run loop. exclude_guest events come off without going to
+   * ERROR, and both their times stand still until the put.
+   */
+  perf_load_guest_context(cpu: number, now: number): void {
+    this.syncCpuCtxs(cpu, now);
+    const cc = this.cpuctx[cpu];
+    for (const ctx of [cc.ctx, cc.task_ctx]) {
+      if (!ctx) continue;
+      for (const g of [...ctx.pinned_groups, ...ctx.flexible_groups]) if (is_exclude_guest_hw(g)) this.group_sched_out(g);
+      ctx.guestLoaded = true;
+    }
+  }
+
+  /** perf_put_guest_context: the host takes its PMU back and reschedules. */
+  perf_put_guest_context(cpu: number, now: number): void {
+    this.syncCpuCtxs(cpu, now);
+    const cc = this.cpuctx[cpu];
+    for (const ctx of [cc.ctx, cc.task_ctx]) if (ctx) ctx.guestLoaded = false;
+    this.ctx_resched(cpu, now, true);
+  }
+
+  /** Live events that count in guests (exclude_guest=0) on a hardware PMU: nr_include_guest_events. */
+  includeGuestEvents(): PerfEvent[] {
+    const out: PerfEvent[] = [];
+    const ctxs = [...this.cpuctx.map((c) => c.ctx), ...this.taskCtx.values()];
+    for (const ctx of ctxs)
+      for (const g of [...ctx.pinned_groups, ...ctx.flexible_groups])
+        for (const e of g.members())
+          if (!e.attr.exclude_guest && !e.pmu.capabilities.software && e.state > PerfEventState.EXIT) out.push(e);
+    return out;
+  }
+
+  /** PERF_EVENT_IOC_PERIOD from inside the kernel (KVM reprogramming a backing event). */
+  setPeriod(event: PerfEvent, value: number): number {
+    return this.perf_event_period(event, value, this.kernel.now());
   }
 
   perf_event_enable(event: PerfEvent, now: number): void {

@@ -131,6 +131,13 @@ export class PerfEventContext {
   timestamp = 0;
   /** Set when a flexible group could not go on (arms the mux timer). */
   rotate_necessary = false;
+  /**
+   * A mediated vPMU's guest context is loaded on this context's CPU:
+   * exclude_guest events are off the PMU and their clock stands still
+   * (timeguest accumulates what they must not see; tip 4593b4b6e218).
+   */
+  guestLoaded = false;
+  timeguest = 0;
   /** The CPU a task context is running on, or the context's own CPU. */
   activeCpu: number;
   nextGroupIndex = 0;
@@ -143,7 +150,10 @@ export class PerfEventContext {
   }
 
   update_context_time(now: number): void {
-    if (this.is_active) this.time += now - this.timestamp;
+    if (this.is_active) {
+      this.time += now - this.timestamp;
+      if (this.guestLoaded) this.timeguest += now - this.timestamp;
+    }
     this.timestamp = now;
   }
 
@@ -152,9 +162,19 @@ export class PerfEventContext {
   }
 }
 
+/** Whether an event stops, time included, while a mediated guest owns the PMU. */
+export function is_exclude_guest_hw(event: PerfEvent): boolean {
+  return event.attr.exclude_guest && !event.pmu.capabilities.software;
+}
+
+/** The clock an event's times follow: its context's, minus guest time for exclude_guest events. */
+export function event_clock(event: PerfEvent): number {
+  return is_exclude_guest_hw(event) ? event.ctx.time - event.ctx.timeguest : event.ctx.time;
+}
+
 /** Bring an event's times up to its context's clock (perf_event_update_time). */
 export function perf_event_update_time(event: PerfEvent): void {
-  const now = event.ctx.time;
+  const now = event_clock(event);
   const delta = now - event.tstamp;
   if (delta > 0) {
     if (event.state >= PerfEventState.INACTIVE) event.total_time_enabled += delta;

@@ -4,6 +4,7 @@
  */
 import { formatById } from '../../../profile/formats/registry';
 import { parsePerfCommand, PerfUsageError, type RecordOptions } from '../../../emulator/perf-tool/cmdline';
+import { KvmError } from '../../../emulator/kvm/kvm';
 import { ParseEventsError } from '../../../emulator/perf-tool/parse-events';
 import { runRecord } from '../../../emulator/session';
 import { writeTrace } from '../../files/trace-io';
@@ -55,7 +56,8 @@ export async function recordCommand(argv: readonly string[], io: CliIo): Promise
         io.stderr.write(`${e.message}\n`);
         return 2;
       }
-      if (e instanceof PerfUsageError) throw new CommandError(e.message);
+      // A scenario the emulated kernel refuses fails the way the kernel does (status 2).
+      if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
       throw e;
     }
     const failed = result.profile.events.length === 0 || result.samples === 0;

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { writeFileAtomic } from '../../files/atomic-write';
 import { parsePerfCommand, PerfUsageError, type StatOptions } from '../../../emulator/perf-tool/cmdline';
+import { KvmError } from '../../../emulator/kvm/kvm';
 import { ParseEventsError } from '../../../emulator/perf-tool/parse-events';
 import {
   formatIntervalCsv,
@@ -63,7 +64,8 @@ export async function statCommand(argv: readonly string[], io: CliIo): Promise<n
         io.stderr.write(`${e.message}\n`);
         return 2;
       }
-      if (e instanceof PerfUsageError) throw new CommandError(e.message);
+      // A scenario the emulated kernel refuses fails the way the kernel does (status 2).
+      if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
       throw e;
     }
     if (options.verbose) for (const m of result.messages) io.stderr.write(`${m}\n`);

@@ -1,0 +1,100 @@
+/**
+ * VM-exit reasons (the VMX exit-reason names perf kvm stat prints), what
+ * handling one costs the host, and the host code it runs: the vCPU thread
+ * sits in KVM_RUN (QEMU's kvm_cpu_exec → ioctl → kvm_arch_vcpu_ioctl_run →
+ * vcpu_enter_guest) and the exit handler runs on top. I/O exits go out to
+ * the VMM in user space. Costs are typical of a recent x86 host.
+ */
+import { ExecContext } from '../../profile/model';
+import type { ExecTag } from '../os/burst-source';
+import type { SymbolTable } from '../os/symbols';
+
+export const EXIT_REASONS = [
+  'EXTERNAL_INTERRUPT',
+  'MSR_WRITE',
+  'MSR_READ',
+  'RDPMC',
+  'HLT',
+  'IO_INSTRUCTION',
+  'EPT_VIOLATION',
+  'VMCALL',
+  'EXCEPTION_NMI',
+] as const;
+export type ExitReason = (typeof EXIT_REASONS)[number];
+
+interface ExitKind {
+  /** Host time to handle one, ns. */
+  costNs: number;
+  /** Handler frames above vmx_handle_exit, outermost first. */
+  handler: readonly string[];
+  /** Handled in the VMM's user space (the ioctl returns to QEMU). */
+  user?: boolean;
+}
+
+const EXITS: Record<ExitReason, ExitKind> = {
+  EXTERNAL_INTERRUPT: { costNs: 1_200, handler: ['vmx_handle_external_intr', 'asm_sysvec_apic_timer_interrupt'] },
+  MSR_WRITE: { costNs: 1_500, handler: ['handle_wrmsr', 'kvm_emulate_wrmsr', 'kvm_set_msr_common', 'kvm_pmu_set_msr'] },
+  MSR_READ: { costNs: 1_200, handler: ['handle_rdmsr', 'kvm_emulate_rdmsr', 'kvm_get_msr_common', 'kvm_pmu_get_msr'] },
+  RDPMC: { costNs: 1_100, handler: ['handle_rdpmc', 'kvm_emulate_rdpmc', 'kvm_pmu_rdpmc'] },
+  HLT: { costNs: 2_000, handler: ['kvm_emulate_halt', 'kvm_vcpu_halt', 'kvm_vcpu_block', 'schedule'] },
+  IO_INSTRUCTION: {
+    costNs: 9_000,
+    handler: ['kvm_cpu_exec', 'address_space_write', 'virtio_pci_notify_write', 'virtio_queue_notify'],
+    user: true,
+  },
+  EPT_VIOLATION: { costNs: 2_500, handler: ['handle_ept_violation', 'kvm_mmu_page_fault', 'kvm_tdp_page_fault'] },
+  VMCALL: { costNs: 1_300, handler: ['handle_vmcall', 'kvm_emulate_hypercall'] },
+  EXCEPTION_NMI: { costNs: 1_000, handler: ['handle_exception_nmi', 'kvm_handle_nmi'] },
+};
+
+export function exitCost(reason: ExitReason): number {
+  return EXITS[reason].costNs;
+}
+
+/** The vCPU thread's host stack: QEMU's loop into KVM_RUN and the run loop. */
+const VMM_FRAMES = ['start_thread', 'qemu_thread_start', 'kvm_vcpu_thread_fn', 'kvm_cpu_exec', 'ioctl'];
+const KERNEL_FRAMES = ['entry_SYSCALL_64_after_hwframe', 'do_syscall_64', '__x64_sys_ioctl'];
+const KVM_FRAMES = ['kvm_vcpu_ioctl', 'kvm_arch_vcpu_ioctl_run', 'vcpu_run', 'vcpu_enter_guest'];
+
+/** Host-side tags of one vCPU thread, interned per exit reason. */
+export class ExitTags {
+  private readonly byReason = new Map<ExitReason, ExecTag>();
+  /** Where the thread is while its vCPU is in guest mode (vmx_vcpu_run). */
+  readonly inGuest: ExecTag;
+
+  constructor(
+    private readonly symbols: SymbolTable,
+    private readonly pid: number,
+    private readonly tid: number,
+    private readonly vmmBinary: string,
+  ) {
+    this.inGuest = this.make([...KVM_FRAMES, 'vmx_vcpu_run', 'vmx_vcpu_enter_exit']);
+  }
+
+  tag(reason: ExitReason): ExecTag {
+    let tag = this.byReason.get(reason);
+    if (!tag) {
+      const kind = EXITS[reason];
+      tag = kind.user ? this.userTag(kind.handler) : this.make([...KVM_FRAMES, 'vmx_handle_exit', ...kind.handler]);
+      this.byReason.set(reason, tag);
+    }
+    return tag;
+  }
+
+  private make(kvm: readonly string[]): ExecTag {
+    const user = VMM_FRAMES.map((n) => this.symbols.intern(n, n === 'ioctl' || n === 'start_thread' ? 'libc.so.6' : this.vmmBinary, false));
+    const kernel = KERNEL_FRAMES.map((n) => this.symbols.intern(n, '[kernel.kallsyms]', true));
+    const hv = kvm.map((n) => this.symbols.intern(n, n.startsWith('vmx_') || n.startsWith('handle_') ? '[kvm_intel]' : '[kvm]', true));
+    const stack = Int32Array.from([...user, ...kernel, ...hv]);
+    return { pid: this.pid, tid: this.tid, ctx: ExecContext.Hypervisor, stack, kernelFrom: user.length };
+  }
+
+  /** An exit QEMU handles in user space, after the KVM_RUN ioctl returned. */
+  private userTag(handler: readonly string[]): ExecTag {
+    const frames = [...VMM_FRAMES.slice(0, 3), ...handler].map((n) =>
+      this.symbols.intern(n, n === 'start_thread' ? 'libc.so.6' : this.vmmBinary, false),
+    );
+    const stack = Int32Array.from(frames);
+    return { pid: this.pid, tid: this.tid, ctx: ExecContext.HostUser, stack, kernelFrom: stack.length };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * KVM on the host: creates each VM with the vPMU design it asks for, and
+ * keeps the host-wide rules between the host's perf and the mediated vPMU
+ * (perf's nr_include_guest_events / nr_mediated_pmu_vms, tip eff95e170275):
+ * the first vCPU of a mediated VM fails EBUSY while any host event counts
+ * in guests, and while a mediated VM exists a new such event fails
+ * EOPNOTSUPP (so the perf tool falls back to exclude_guest and `:H`).
+ */
+import type { Kernel } from '../os/kernel';
+import type { SymbolTable } from '../os/symbols';
+import type { PerfCore } from '../perf/core';
+import { describeErrno, Errno } from '../perf/errno';
+import type { VmSpec, VpmuDesign } from '../scenario/types';
+import type { Rng } from '../sim/random';
+import type { CompiledProgram } from '../workload/walker';
+import { Vm } from './vm';
+import type { VpmuOps } from './vpmu/design';
+import { emulatedVpmu } from './vpmu/emulated';
+import { mediatedVpmu } from './vpmu/mediated';
+import { noVpmu } from './vpmu/none';
+
+/** The emulated kernel refused to build the machine the scenario describes. */
+export class KvmError extends Error {}
+
+export class Kvm {
+  readonly vms: Vm[] = [];
+  nr_mediated_pmu_vms = 0;
+  private readonly designs: Partial<Record<VpmuDesign, VpmuOps>>;
+
+  constructor(
+    private readonly host: Kernel,
+    private readonly hostPerf: PerfCore,
+    private readonly symbols: SymbolTable,
+  ) {
+    this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host), mediated: mediatedVpmu(hostPerf, host) };
+    hostPerf.openChecks.push((event) =>
+      this.nr_mediated_pmu_vms > 0 && !event.attr.exclude_guest && !event.pmu.capabilities.software ? -Errno.EOPNOTSUPP : 0,
+    );
+  }
+
+  /** KVM_CREATE_VM + KVM_CREATE_VCPU for each vCPU, with the guest's workloads placed on them. */
+  createVm(spec: VmSpec, program: (name: string) => CompiledProgram, rng: Rng): Vm {
+    const ops = this.designs[spec.vpmu];
+    if (!ops)
+      throw new KvmError(`${spec.name}: vpmu ${spec.vpmu}: this design is not modelled yet (available: ${Object.keys(this.designs).join(', ')})`);
+    if (spec.vpmu === 'mediated') this.perf_create_mediated_pmu(spec.name);
+    const vm = new Vm(spec, this.vms.length, ops, this.host, this.symbols);
+    this.vms.push(vm);
+    const affinity = spec.cpus ?? this.host.cpus.map((_, i) => i);
+    vm.createVcpus(affinity);
+    let serial = 0;
+    for (const w of spec.workloads) {
+      const p = program(w.program);
+      for (let i = 0; i < w.threads; i++) vm.addGuestThread(p, w.comm ?? p.comm, w.cpus, serial++, rng.fork());
+    }
+    vm.start();
+    return vm;
+  }
+
+  /** At the first KVM_CREATE_VCPU of a mediated VM: EBUSY while a host event counts in guests. */
+  private perf_create_mediated_pmu(vm: string): void {
+    const users = this.hostPerf.includeGuestEvents();
+    if (users.length > 0 && this.nr_mediated_pmu_vms === 0)
+      throw new KvmError(`${vm}: KVM_CREATE_VCPU: ${describeErrno(-Errno.EBUSY)}`);
+    this.nr_mediated_pmu_vms++;
+  }
+}

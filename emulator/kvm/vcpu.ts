@@ -1,0 +1,196 @@
+/**
+ * A vCPU: a host thread (QEMU's "CPU n/KVM") whose bursts are the KVM run
+ * loop. It alternates guest code in guest mode (the guest kernel's threads
+ * on this vCPU, each a ProgramRunner with guest contexts) with the host-side
+ * handling of the VM-exits that code caused, each in KVM's own stacks (or in
+ * the VMM's user space for I/O). A vCPU with nothing to run executes HLT:
+ * the host thread blocks in kvm_vcpu_halt until a guest thread wakes.
+ *
+ * Around every stretch of guest mode the vPMU design's load/put runs (the
+ * mediated design's context switch), a pending virtual PMI is injected at
+ * entry (at most one per exit), and the guest's timer tick becomes an exit
+ * and a tick of the guest's own perf core.
+ */
+import { ExecContext } from '../../profile/model';
+import { HW_CONTEXTS } from '../hw/cpu';
+import { HW_EVENT_COUNT } from '../hw/events';
+import type { BurstPlan, BurstSource, ExecTag } from '../os/burst-source';
+import type { ProgramRunner } from '../os/program-runner';
+import { TICK_NSEC } from '../perf/sysctl';
+import { type ExitReason, exitCost, type ExitTags } from './exits';
+import type { Vm } from './vm';
+
+/** A guest kernel thread placement: one thread of a guest workload, on this vCPU. */
+export interface GuestThread {
+  runner: ProgramRunner;
+  comm: string;
+  /** Runnable again at this time. */
+  wakeAt: number;
+}
+
+export interface ExitStats {
+  count: number;
+  totalNs: number;
+  minNs: number;
+  maxNs: number;
+  /** Sum of squares, for perf kvm stat's ( +- x% ). */
+  sumSq: number;
+}
+
+export class Vcpu implements BurstSource {
+  /** The guest's own ground truth on this vCPU, by (guest) context and event. */
+  readonly truth = new Float64Array(HW_CONTEXTS * HW_EVENT_COUNT);
+  readonly threads: GuestThread[] = [];
+  /** VM-exits by reason, and those the PMU caused (MSR/RDPMC accesses, PMIs). */
+  readonly exits = new Map<ExitReason, ExitStats>();
+  pmuExits = 0;
+  /** Host time spent for this vCPU outside guest mode (exit handling, PMU switching), ns. */
+  hostNs = 0;
+  /** The physical CPU it is on in guest mode, -1 otherwise. */
+  pcpu = -1;
+  /** The guest code the vCPU runs (or last ran): what guest perf samples see. */
+  guestTag: ExecTag | null = null;
+  /** A virtual PMI waits for the next VM-entry. */
+  pmiPending = false;
+  /** Guest-side overflow handlers to run at injection (the guest's PMI handler). */
+  readonly pmiWork: (() => void)[] = [];
+  private readonly pending: ExitReason[] = [];
+  private readonly plan: BurstPlan;
+  private inGuest = false;
+  private guestSince = 0;
+  private guestClock = 0;
+  private nextGuestTick = TICK_NSEC;
+  private rr = 0;
+  private currentThread: GuestThread | null = null;
+
+  constructor(
+    readonly vm: Vm,
+    readonly index: number,
+    readonly tid: number,
+    readonly tags: ExitTags,
+  ) {
+    this.plan = { tag: tags.inGuest, rates: new Float64Array(7), durationNs: 0, sleepNs: 0, faultsPerMs: 0, truth: null };
+  }
+
+  /** Queue VM-exits the guest caused (they are handled before the next entry). */
+  exit(reason: ExitReason, count = 1, pmu = false): void {
+    for (let i = 0; i < count; i++) this.pending.push(reason);
+    if (pmu) this.pmuExits += count;
+  }
+
+  next(_cpu: number, now: number): BurstPlan {
+    const plan = this.plan;
+    plan.truth = null;
+    plan.faultsPerMs = 0;
+    plan.sleepNs = 0;
+    const reason = this.pending.shift();
+    if (reason) return this.handleExit(reason, 0);
+    const thread = this.pickThread(now);
+    if (!thread) {
+      const wake = Math.min(...this.threads.map((t) => t.wakeAt));
+      this.handleExit('HLT', 0);
+      plan.sleepNs = Number.isFinite(wake) ? Math.max(1, wake - now - plan.durationNs) : 1_000_000_000;
+      return plan;
+    }
+    const guest = thread.runner.next();
+    this.currentThread = thread;
+    this.guestTag = guest.tag;
+    plan.tag = guest.tag;
+    plan.rates.set(guest.rates);
+    plan.durationNs = guest.durationNs;
+    plan.faultsPerMs = 0;
+    plan.truth = this.truth;
+    // The guest thread blocks after this burst; the vCPU stays with its other threads.
+    thread.wakeAt = guest.sleepNs > 0 ? now + guest.durationNs + guest.sleepNs : now;
+    return plan;
+  }
+
+  onRun(cpu: number, now: number): void {
+    if (this.plan.truth === null) return;
+    this.inGuest = true;
+    this.pcpu = cpu;
+    this.guestSince = now;
+    this.vm.vpmu.load(this, cpu, now);
+    // At most one virtual PMI per VM-exit: whatever overflowed since is handled together.
+    if (this.pmiPending) {
+      this.pmiPending = false;
+      const work = this.pmiWork.splice(0);
+      for (const w of work) w();
+    }
+  }
+
+  onStop(cpu: number, now: number, interrupted: boolean): void {
+    if (!this.inGuest) return;
+    this.inGuest = false;
+    // A host interrupt in guest mode exits first; the interrupt itself is the host's work.
+    if (interrupted) this.count('EXTERNAL_INTERRUPT', 1, exitCost('EXTERNAL_INTERRUPT'));
+    this.vm.vpmu.put(this, cpu, now);
+    this.pcpu = -1;
+    const ran = now - this.guestSince;
+    this.guestClock += ran;
+    this.afterGuest(ran, now);
+  }
+
+  /** The guest's run stops at an exit: timer ticks it passed, counter reads that trapped, I/O. */
+  private afterGuest(ran: number, now: number): void {
+    while (this.guestClock >= this.nextGuestTick) {
+      this.nextGuestTick += TICK_NSEC;
+      // The guest programs its TSC-deadline timer: an MSR write exit per tick.
+      this.exit('MSR_WRITE');
+      this.vm.guest.tick(this.index, now);
+    }
+    const runner = this.currentThread?.runner;
+    if (!runner) return;
+    const reads = Math.floor((ran / 1000) * runner.pmuReadsPerUs);
+    if (reads > 0 && this.vm.vpmu.trapsCounterReads) this.exit('RDPMC', reads, true);
+    if (/notify|kick/.test(runner.leafName)) this.exit('IO_INSTRUCTION');
+  }
+
+  private handleExit(reason: ExitReason, extra: number): BurstPlan {
+    const plan = this.plan;
+    // Consecutive exits of one reason are handled in one burst.
+    let n = 1;
+    while (this.pending[0] === reason) {
+      this.pending.shift();
+      n++;
+    }
+    const each = exitCost(reason) + this.vm.vpmu.switchCostNs;
+    plan.tag = this.tags.tag(reason);
+    plan.rates.set(this.vm.hostRates);
+    plan.durationNs = n * each + extra;
+    this.hostNs += plan.durationNs;
+    this.count(reason, n, each);
+    return plan;
+  }
+
+  private count(reason: ExitReason, n: number, each: number): void {
+    const s = this.exits.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0 };
+    s.count += n;
+    s.totalNs += n * each;
+    s.minNs = Math.min(s.minNs, each);
+    s.maxNs = Math.max(s.maxNs, each);
+    s.sumSq += n * each * each;
+    this.exits.set(reason, s);
+  }
+
+  private pickThread(now: number): GuestThread | null {
+    const n = this.threads.length;
+    for (let i = 0; i < n; i++) {
+      const t = this.threads[(this.rr + i) % n];
+      if (t.wakeAt <= now) {
+        this.rr = (this.rr + i + 1) % n;
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** The host code under a host interrupt taken in guest mode: KVM's run loop, after the exit. */
+  hostTag(tag: ExecTag): ExecTag {
+    return tag.ctx === ExecContext.GuestKernel || tag.ctx === ExecContext.GuestUser ? this.tags.tag('EXTERNAL_INTERRUPT') : tag;
+  }
+
+  get running(): boolean {
+    return this.inGuest;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The legacy x86 vPMU, trap-and-emulate (arch/x86/kvm/pmu.c): every guest
+ * counter access traps (an MSR or RDPMC exit), and each enabled guest
+ * counter is backed by a host perf event KVM creates in the vCPU thread's
+ * context — PERF_TYPE_RAW, pinned, exclude_idle, exclude_host, USR/OS from
+ * the selector, sample_period = -counter. Its overflow sets the guest's
+ * GLOBAL_STATUS bit and queues a virtual PMI for the next VM-entry.
+ *
+ * What this costs and loses is the point of the design debate: every access
+ * is a VM-exit; the backing events compete with the host's own (a pinned
+ * host group that takes every counter leaves them in ERROR and the guest
+ * counter silently stops); KVM's work for the guest is not counted; and the
+ * PMI reaches the guest late, at the next entry.
+ */
+import type { CpuPmuArch } from '../../perf/cpu-pmu';
+import { cpuPmuArchFor } from '../../perf/cpu-pmu-arch';
+import type { PerfCore } from '../../perf/core';
+import type { PerfEvent } from '../../perf/event';
+import { PerfEventState } from '../../perf/event';
+import { is_sampling_event } from '../../perf/overflow';
+import { PERF_EF_UPDATE } from '../../perf/pmu';
+import { makeAttr, PERF_TYPE_RAW } from '../../perf/attr';
+import type { Kernel } from '../../os/kernel';
+import type { Vm } from '../vm';
+import type { VpmuOps } from './design';
+import { GuestCorePmu, guestModel } from './guest-pmu';
+
+/** KVM caps the emulated vPMU's architectural perfmon version at 2. */
+const KVM_PMU_VERSION = 2;
+
+interface Backing {
+  host: PerfEvent;
+  /** Host count already folded into the guest event. */
+  folded: number;
+}
+
+class EmulatedGuestPmu extends GuestCorePmu {
+  private readonly backing = new Map<PerfEvent, Backing>();
+
+  constructor(
+    vm: Vm,
+    arch: CpuPmuArch,
+    private readonly hostPerf: PerfCore,
+    private readonly kernel: Kernel,
+  ) {
+    super(vm, arch, guestModel(kernel.cpus[0].model, KVM_PMU_VERSION));
+  }
+
+  /** The guest writes the selector and the counter: two MSR exits, then KVM reprograms. */
+  start(event: PerfEvent): void {
+    if (!event.hw.stopped) return;
+    event.hw.stopped = false;
+    const vcpu = this.vm.vcpus[event.ctx.activeCpu];
+    vcpu.exit('MSR_WRITE', 2, true);
+    const sampling = is_sampling_event(event);
+    let left = event.hw.period_left;
+    if (sampling && left <= 0) left += event.hw.sample_period;
+    event.hw.period_left = left;
+    const existing = this.backing.get(event);
+    if (existing) {
+      // Same selector: KVM only updates the period and re-enables (pmc_resume_counter).
+      if (sampling) this.hostPerf.setPeriod(existing.host, Math.max(1, left));
+      this.hostPerf.perf_event_enable(existing.host, this.kernel.now());
+      return;
+    }
+    const a = event.attr;
+    const attr = makeAttr({
+      type: PERF_TYPE_RAW,
+      config: event.context as bigint,
+      pinned: true,
+      exclude_idle: true,
+      exclude_host: true,
+      exclude_user: a.exclude_user,
+      exclude_kernel: a.exclude_kernel,
+      sample_period: BigInt(sampling ? Math.max(1, left) : 2 ** 47 - 1),
+    });
+    const host = this.hostPerf.perf_event_create_kernel_counter(attr, -1, vcpu.tid, () => this.kvm_perf_overflow(event));
+    if (typeof host === 'number') return; // the counter simply never counts
+    this.backing.set(event, { host, folded: 0 });
+  }
+
+  stop(event: PerfEvent, flags: number): void {
+    if (event.hw.stopped) return;
+    this.vm.vcpus[event.ctx.activeCpu].exit('MSR_WRITE', 1, true);
+    const b = this.backing.get(event);
+    if (b) this.hostPerf.perf_event_disable(b.host, this.kernel.now());
+    event.hw.stopped = true;
+    if (flags & PERF_EF_UPDATE) this.read(event);
+  }
+
+  /** RDPMC traps; the value is the backing event's count since it was created. */
+  read(event: PerfEvent): void {
+    this.vm.vcpus[event.ctx.activeCpu].exit('RDPMC', 1, true);
+    this.fold(event);
+  }
+
+  private fold(event: PerfEvent): void {
+    const b = this.backing.get(event);
+    if (!b) return;
+    const value = this.hostPerf.readEvent(b.host).value;
+    const delta = value - b.folded;
+    b.folded = value;
+    event.count += delta;
+    event.hw.period_left -= delta;
+  }
+
+  /** Whether a backing event is stuck (ERROR: the host could not schedule it). */
+  inError(event: PerfEvent): boolean {
+    return this.backing.get(event)?.host.state === PerfEventState.ERROR;
+  }
+
+  /**
+   * kvm_perf_overflow: GLOBAL_STATUS bit set, a PMI requested for the next
+   * entry. The guest's handler runs there, on whatever the guest runs then.
+   */
+  private kvm_perf_overflow(event: PerfEvent): void {
+    const vcpu = this.vm.vcpus[event.ctx.activeCpu];
+    vcpu.pmiPending = true;
+    vcpu.pmiWork.push(() => {
+      this.fold(event);
+      event.hw.last_period = event.hw.sample_period;
+      event.hw.period_left += event.hw.sample_period;
+      const now = this.kernel.now();
+      const stop = this.vm.guest.perf.overflow(event, vcpu.index, now);
+      // The guest's handler writes the counter for the next period.
+      const b = this.backing.get(event);
+      if (stop) this.stop(event, 0);
+      else if (b) {
+        vcpu.exit('MSR_WRITE', 1, true);
+        this.hostPerf.setPeriod(b.host, Math.max(1, event.hw.period_left));
+      }
+    });
+    this.kernel.kick(vcpu.tid);
+  }
+}
+
+export function emulatedVpmu(hostPerf: PerfCore, kernel: Kernel): VpmuOps {
+  return {
+    design: 'emulated',
+    createGuestPmu: (vm) => new EmulatedGuestPmu(vm, cpuPmuArchFor(kernel.cpus[0].model), hostPerf, kernel),
+    load: () => undefined,
+    put: () => undefined,
+    trapsCounterReads: true,
+    switchCostNs: 0,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * What every x86 vPMU shows the guest's perf core: a core PMU with the
+ * guest's counters (KVM caps the legacy vPMU at version 2; counters and
+ * widths come from the host), the same event decoding as the host driver,
+ * and counter assignment per vCPU. How a counter really counts is the
+ * design's: a backing host perf event (emulated) or the hardware counter
+ * itself while the guest context is loaded (mediated).
+ */
+import type { PmuModel } from '../../hw/pmu-model';
+import type { CpuPmuArch } from '../../perf/cpu-pmu';
+import { contextMask } from '../../perf/cpu-pmu';
+import { Errno } from '../../perf/errno';
+import type { PerfEvent } from '../../perf/event';
+import { PERF_EF_START, PERF_EF_UPDATE, type Pmu, type PmuCapabilities } from '../../perf/pmu';
+import type { Vm } from '../vm';
+
+export abstract class GuestCorePmu implements Pmu {
+  readonly name: string;
+  readonly types: readonly number[];
+  readonly capabilities: PmuCapabilities = { noInterrupt: false, noExclude: false, software: false, maxPrecise: 0 };
+  muxIntervalMs = 4;
+  /** Guest counter index → event, per vCPU. */
+  protected readonly assigned: (PerfEvent | null)[][];
+  private readonly txn: (PerfEvent[] | null)[];
+
+  constructor(
+    protected readonly vm: Vm,
+    protected readonly arch: CpuPmuArch,
+    protected readonly model: PmuModel,
+  ) {
+    this.name = arch.name;
+    this.types = arch.types;
+    this.assigned = vm.vcpus.map(() => []);
+    this.txn = vm.vcpus.map(() => null);
+  }
+
+  eventInit(event: PerfEvent): number {
+    const decoded = this.arch.hwConfig(event.attr, this.model);
+    if (typeof decoded === 'number') return decoded;
+    event.hw.event = decoded.event;
+    event.hw.ctxMask = contextMask(event.attr);
+    event.context = decoded.selector;
+    return 0;
+  }
+
+  validateGroup(members: readonly PerfEvent[]): boolean {
+    return this.place(members, []) !== null;
+  }
+
+  startTxn(cpu: number): void {
+    this.txn[cpu] = [];
+  }
+
+  commitTxn(cpu: number): number {
+    const pending = this.txn[cpu] ?? [];
+    this.txn[cpu] = null;
+    const idx = this.place(pending, this.assigned[cpu]);
+    if (!idx) return -Errno.EAGAIN;
+    pending.forEach((e, i) => this.bind(cpu, e, idx[i]));
+    return 0;
+  }
+
+  cancelTxn(cpu: number): void {
+    this.txn[cpu] = null;
+  }
+
+  add(event: PerfEvent, flags: number): number {
+    const cpu = event.ctx.activeCpu;
+    event.hw.stopped = !(flags & PERF_EF_START);
+    const txn = this.txn[cpu];
+    if (txn) {
+      txn.push(event);
+      return 0;
+    }
+    const idx = this.place([event], this.assigned[cpu]);
+    if (!idx) return -Errno.EAGAIN;
+    this.bind(cpu, event, idx[0]);
+    return 0;
+  }
+
+  del(event: PerfEvent): void {
+    const cpu = event.ctx.activeCpu;
+    const txn = this.txn[cpu];
+    if (txn?.includes(event)) txn.splice(txn.indexOf(event), 1);
+    if (event.hw.idx < 0) return;
+    this.stop(event, PERF_EF_UPDATE);
+    this.assigned[cpu][event.hw.idx] = null;
+    event.hw.idx = -1;
+  }
+
+  abstract start(event: PerfEvent, flags: number): void;
+  abstract stop(event: PerfEvent, flags: number): void;
+  abstract read(event: PerfEvent): void;
+
+  /** Counters for `events` around the taken ones, most constrained first; null if they do not fit. */
+  private place(events: readonly PerfEvent[], taken: readonly (PerfEvent | null)[]): number[] | null {
+    const used = new Set<number>();
+    taken.forEach((e, i) => e && used.add(i));
+    const options = events.map((e) => this.arch.constraint(e, this.model));
+    const order = events.map((_, i) => i).sort((a, b) => options[a].length - options[b].length || a - b);
+    const out: number[] = new Array(events.length);
+    for (const i of order) {
+      const idx = options[i].find((c) => !used.has(c));
+      if (idx === undefined) return null;
+      used.add(idx);
+      out[i] = idx;
+    }
+    return out;
+  }
+
+  private bind(cpu: number, event: PerfEvent, idx: number): void {
+    this.assigned[cpu][idx] = event;
+    event.hw.idx = idx;
+    const start = !event.hw.stopped;
+    event.hw.stopped = true;
+    if (start) this.start(event, PERF_EF_START);
+  }
+}
+
+/** The guest's PMU model: the host's counters, the perfmon version KVM advertises. */
+export function guestModel(host: PmuModel, version: number): PmuModel {
+  return { ...host, version: Math.min(host.version, version), maxPrecise: 0 };
+}

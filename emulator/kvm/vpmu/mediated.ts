@@ -1,0 +1,178 @@
+/**
+ * The x86 mediated vPMU (merged for Linux 7.0): the guest's counters are the
+ * hardware's while the vCPU is in the inner run loop. At load, perf takes
+ * the host's exclude_guest events off the core PMU (their times stand still)
+ * and KVM loads the guest's counters and selectors; at put it saves them and
+ * the host's events return. Counter reads and writes are passed through;
+ * selector writes are still intercepted. Guest PMIs arrive on their own
+ * vector, exit, and are injected at the next entry.
+ *
+ * The price is the exclusion rules (kvm/kvm.ts: no vCPU while a host event
+ * counts in guests — the NMI watchdog is one — and no such host event while
+ * a mediated VM exists) and the switch at every entry and exit.
+ */
+import { contextMask } from '../../perf/cpu-pmu';
+import { cpuPmuArchFor } from '../../perf/cpu-pmu-arch';
+import type { PerfCore } from '../../perf/core';
+import type { PerfEvent } from '../../perf/event';
+import { is_sampling_event } from '../../perf/overflow';
+import { PERF_EF_UPDATE } from '../../perf/pmu';
+import type { Kernel } from '../../os/kernel';
+import { ExecContext } from '../../../profile/model';
+import type { Vcpu } from '../vcpu';
+import type { Vm } from '../vm';
+import type { VpmuOps } from './design';
+import { GuestCorePmu, guestModel } from './guest-pmu';
+
+/** Host time of kvm_mediated_pmu_load + put: save and restore every counter and selector. */
+const SWITCH_COST_NS = 600;
+const GUEST_CONTEXTS = (1 << ExecContext.GuestKernel) | (1 << ExecContext.GuestUser);
+
+interface GuestCounter {
+  event: PerfEvent;
+  /** Events left to overflow (the hardware counter holds -left). */
+  left: number;
+  enabled: boolean;
+  /** The hardware snapshot at load, to fold what the guest counted at put or read. */
+  snapshot: number;
+}
+
+class MediatedGuestPmu extends GuestCorePmu {
+  /** Guest counter state per vCPU, by counter index. */
+  readonly counters: Map<number, GuestCounter>[];
+
+  constructor(
+    vm: Vm,
+    private readonly kernel: Kernel,
+  ) {
+    const host = kernel.cpus[0].model;
+    super(vm, cpuPmuArchFor(host), guestModel(host, host.version));
+    this.counters = vm.vcpus.map(() => new Map());
+  }
+
+  /** The selector write is intercepted (one exit); the counter write is not. */
+  start(event: PerfEvent): void {
+    if (!event.hw.stopped) return;
+    event.hw.stopped = false;
+    const vcpu = this.vm.vcpus[event.ctx.activeCpu];
+    vcpu.exit('MSR_WRITE', 1, true);
+    let left = is_sampling_event(event) ? event.hw.period_left : 2 ** 47 - 1;
+    if (left <= 0) left += event.hw.sample_period;
+    if (is_sampling_event(event)) event.hw.period_left = left;
+    const c: GuestCounter = { event, left, enabled: true, snapshot: 0 };
+    this.counters[vcpu.index].set(event.hw.idx, c);
+    if (vcpu.pcpu >= 0) this.loadCounter(vcpu.pcpu, c);
+  }
+
+  stop(event: PerfEvent, flags: number): void {
+    if (event.hw.stopped) return;
+    const vcpu = this.vm.vcpus[event.ctx.activeCpu];
+    vcpu.exit('MSR_WRITE', 1, true);
+    const c = this.counters[vcpu.index].get(event.hw.idx);
+    event.hw.stopped = true;
+    if (flags & PERF_EF_UPDATE) this.read(event);
+    if (!c) return;
+    if (vcpu.pcpu >= 0) this.unloadCounter(vcpu.pcpu, c);
+    c.enabled = false;
+  }
+
+  /** RDPMC is passed through: no exit, the hardware's value while loaded. */
+  read(event: PerfEvent): void {
+    const vcpu = this.vm.vcpus[event.ctx.activeCpu];
+    const c = this.counters[vcpu.index].get(event.hw.idx);
+    if (!c || vcpu.pcpu < 0) return;
+    this.kernel.syncCpu(vcpu.pcpu, this.kernel.now());
+    this.fold(vcpu.pcpu, c);
+  }
+
+  load(vcpu: Vcpu, cpu: number): void {
+    for (const c of this.counters[vcpu.index].values()) if (c.enabled) this.loadCounter(cpu, c);
+    const hw = this.kernel.cpus[cpu];
+    hw.pmiHandler = () => this.mediatedPmi(vcpu, cpu);
+  }
+
+  put(vcpu: Vcpu, cpu: number): void {
+    // An overflow whose PMI has not arrived yet stays the guest's: its status is saved with the counters.
+    this.collectOverflows(vcpu, cpu);
+    for (const c of this.counters[vcpu.index].values()) if (c.enabled) this.unloadCounter(cpu, c);
+  }
+
+  private loadCounter(cpu: number, c: GuestCounter): void {
+    const pmu = this.kernel.cpus[cpu].pmu;
+    const e = c.event;
+    pmu.program(e.hw.idx, { event: e.hw.event, ctxMask: contextMask(e.attr) & GUEST_CONTEXTS, enabled: true, interrupt: true, globalEnabled: true });
+    pmu.writeNegated(e.hw.idx, Math.max(1, c.left));
+    c.snapshot = pmu.snapshot(e.hw.idx);
+    this.kernel.cpus[cpu].rearm();
+  }
+
+  private unloadCounter(cpu: number, c: GuestCounter): void {
+    this.fold(cpu, c);
+    const pmu = this.kernel.cpus[cpu].pmu;
+    pmu.program(c.event.hw.idx, { ctxMask: 0, enabled: false, interrupt: false });
+    this.kernel.cpus[cpu].rearm();
+  }
+
+  private fold(cpu: number, c: GuestCounter): void {
+    const pmu = this.kernel.cpus[cpu].pmu;
+    const now = pmu.snapshot(c.event.hw.idx);
+    const span = 2 ** Math.min(pmu.counter(c.event.hw.idx).width, 52);
+    const delta = (((now - c.snapshot) % span) + span) % span;
+    c.snapshot = now;
+    c.event.count += delta;
+    c.left -= delta;
+    if (is_sampling_event(c.event)) c.event.hw.period_left -= delta;
+  }
+
+  /** PERF_GUEST_MEDIATED_PMI_VECTOR: a guest counter overflowed; exit and inject at re-entry. */
+  private mediatedPmi(vcpu: Vcpu, cpu: number): void {
+    if (this.collectOverflows(vcpu, cpu)) this.kernel.kick(vcpu.tid);
+  }
+
+  /** Take the guest's overflowed counters off the hardware status into its pending PMI. */
+  private collectOverflows(vcpu: Vcpu, cpu: number): boolean {
+    const pmu = this.kernel.cpus[cpu].pmu;
+    let any = false;
+    for (const c of this.counters[vcpu.index].values()) {
+      const idx = c.event.hw.idx;
+      if (!pmu.status[idx]) continue;
+      pmu.ack(idx);
+      this.fold(cpu, c);
+      const event = c.event;
+      if (!is_sampling_event(event)) {
+        c.left = 2 ** 47 - 1;
+        continue;
+      }
+      any = true;
+      vcpu.pmiPending = true;
+      vcpu.pmiWork.push(() => {
+        event.hw.last_period = event.hw.sample_period;
+        event.hw.period_left += event.hw.sample_period;
+        c.left = event.hw.period_left;
+        const stop = this.vm.guest.perf.overflow(event, vcpu.index, this.kernel.now());
+        if (stop) this.stop(event, 0);
+        else if (vcpu.pcpu >= 0) this.loadCounter(vcpu.pcpu, c);
+      });
+    }
+    return any;
+  }
+}
+
+export function mediatedVpmu(hostPerf: PerfCore, kernel: Kernel): VpmuOps {
+  const hostHandlers = kernel.cpus.map((c) => c.pmiHandler);
+  return {
+    design: 'mediated',
+    createGuestPmu: (vm) => new MediatedGuestPmu(vm, kernel),
+    load(vcpu, cpu, now) {
+      hostPerf.perf_load_guest_context(cpu, now);
+      (vcpu.vm.guest.hwPmu as MediatedGuestPmu | null)?.load(vcpu, cpu);
+    },
+    put(vcpu, cpu, now) {
+      (vcpu.vm.guest.hwPmu as MediatedGuestPmu | null)?.put(vcpu, cpu);
+      kernel.cpus[cpu].pmiHandler = hostHandlers[cpu] ?? kernel.cpus[cpu].pmiHandler;
+      hostPerf.perf_put_guest_context(cpu, now);
+    },
+    trapsCounterReads: false,
+    switchCostNs: SWITCH_COST_NS,
+  };
+}

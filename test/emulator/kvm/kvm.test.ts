@@ -1,0 +1,164 @@
+/**
+ * KVM guests on the real emulator: the vCPU run loop, the emulated and
+ * mediated x86 vPMUs, and the host/guest rules between them.
+ */
+import { describe, expect, it } from 'vitest';
+import { EXEC_CONTEXT_NAMES, ExecContext } from '../../../profile/model';
+import { KvmError } from '../../../emulator/kvm/kvm';
+import { Machine } from '../../../emulator/machine';
+import { makeAttr, PERF_TYPE_HARDWARE, PERF_TYPE_RAW, PERF_TYPE_SOFTWARE, PerfHwId, PerfSwId } from '../../../emulator/perf/attr';
+import { Errno } from '../../../emulator/perf/errno';
+import { PerfEventState } from '../../../emulator/perf/event';
+import { parsePerfCommand, type RecordOptions, type StatOptions } from '../../../emulator/perf-tool/cmdline';
+import { parseScenario } from '../../../emulator/scenario/parse';
+import { runRecord, runStat } from '../../../emulator/session';
+
+const MS = 1_000_000;
+
+function scenario(opts: { vpmu: string; watchdog?: boolean; hostPerf?: string; guest?: string; duration?: string }) {
+  const text = [
+    'format: 1',
+    `duration: ${opts.duration ?? '300ms'}`,
+    `machine: { arch: x86_64, cpus: 2, nmi_watchdog: ${opts.watchdog ?? false} }`,
+    'host: { workloads: [ { program: compile, cpus: [0] } ] }',
+    'vms:',
+    '  - name: vm0',
+    '    vcpus: 1',
+    `    vpmu: ${opts.vpmu}`,
+    '    cpus: [1]',
+    `    workloads: [ { program: ${opts.guest ?? 'spin'} } ]`,
+    ...(opts.hostPerf ? ['perf:', `  - { on: host, run: "${opts.hostPerf}" }`] : []),
+  ].join('\n');
+  return parseScenario(text, 'kvm.yaml').scenario;
+}
+
+const stat = (args: string[]) => parsePerfCommand(['stat', ...args]) as StatOptions;
+
+/** Pinned host groups that take all 8 GP and 3 fixed counters, counting host only. */
+const HOG =
+  "stat -a -e '{r00c4:H,r00c5:H,r412e:H,r4f2e:H,r00c4:H,r00c5:H,r412e:H,r4f2e:H}:D,{cycles:H,instructions:H,ref-cycles:H}:D'";
+
+describe('guest perf on a busy host', () => {
+  it('loses its counts under the emulated vPMU but stays within 1% of the truth under the mediated one', () => {
+    const run = (vpmu: string) => runStat(scenario({ vpmu, hostPerf: HOG }), stat(['-a', '--truth', '-e', 'cycles,instructions']), 'vm0');
+    for (const c of run('emulated').run.counters) {
+      expect(c.truth).toBeGreaterThan(1e8);
+      // The backing events are pinned task events that cannot fit: they sit in ERROR.
+      expect(c.value).toBeLessThan(0.5 * (c.truth ?? 0));
+    }
+    for (const c of run('mediated').run.counters) {
+      expect(c.truth).toBeGreaterThan(1e8);
+      expect(Math.abs(c.value - (c.truth ?? 0)) / (c.truth ?? 1)).toBeLessThan(0.01);
+    }
+  });
+
+  it('counts exactly under both when the host leaves the counters alone, at a cost in PMU exits', () => {
+    const results = ['emulated', 'mediated'].map((vpmu) => {
+      const r = runStat(scenario({ vpmu, guest: 'pmu-poll' }), stat(['-a', '--truth', '-e', 'cycles']), 'vm0');
+      const vcpu = r.machine.kvm.vms[0].vcpus[0];
+      return { c: r.run.counters[0], pmuExits: vcpu.pmuExits, hostNs: vcpu.hostNs };
+    });
+    for (const { c } of results) expect(c.value).toBe(c.truth);
+    const [emulated, mediated] = results;
+    // pmu-poll reads its counters in a loop: every read traps under trap-and-emulate.
+    expect(emulated.pmuExits).toBeGreaterThan(100 * mediated.pmuExits);
+    expect(emulated.hostNs).toBeGreaterThan(10 * mediated.hostNs);
+  });
+});
+
+describe('mediated vPMU exclusion rules', () => {
+  it('48: KVM_CREATE_VCPU fails EBUSY while the NMI watchdog counts in guests', () => {
+    expect(() => new Machine(scenario({ vpmu: 'mediated', watchdog: true }))).toThrow(KvmError);
+    expect(() => new Machine(scenario({ vpmu: 'mediated', watchdog: true }))).toThrow(
+      'vm0: KVM_CREATE_VCPU: Device or resource busy (EBUSY)',
+    );
+    expect(() => new Machine(scenario({ vpmu: 'emulated', watchdog: true }))).not.toThrow();
+  });
+
+  it('50: while a mediated VM exists, include-guest core events fail EOPNOTSUPP; exclude_guest and software events open', () => {
+    const m = new Machine(scenario({ vpmu: 'mediated' }));
+    const cycles = (f = {}) => makeAttr({ type: PERF_TYPE_HARDWARE, config: BigInt(PerfHwId.CPU_CYCLES), ...f });
+    expect(m.perf.perf_event_open(cycles(), -1, 0, -1, 0)).toBe(-Errno.EOPNOTSUPP);
+    expect(m.perf.perf_event_open(cycles({ exclude_guest: true }), -1, 0, -1, 0)).toBeGreaterThanOrEqual(3);
+    const sw = makeAttr({ type: PERF_TYPE_SOFTWARE, config: BigInt(PerfSwId.CPU_CLOCK) });
+    expect(m.perf.perf_event_open(sw, -1, 0, -1, 0)).toBeGreaterThanOrEqual(3);
+    // No mediated VM: the same event opens.
+    expect(new Machine(scenario({ vpmu: 'emulated' })).perf.perf_event_open(cycles(), -1, 0, -1, 0)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('34 on a mediated host: perf stat falls back to exclude_guest and prints cycles:H', () => {
+    const r = runStat(scenario({ vpmu: 'mediated' }), stat(['-a', '-e', 'cycles']));
+    expect(r.run.counters.map((c) => [c.name, c.supported])).toEqual([['cycles:H', true]]);
+    expect(r.messages).toEqual(['Trying to fall back to excluding guest samples']);
+  });
+
+  it('57/58: a pinned exclude_guest host event stops its clocks while the guest runs, and does not go to ERROR', () => {
+    const m = new Machine(scenario({ vpmu: 'mediated', duration: '1s' }));
+    const fd = m.perf.perf_event_open(
+      makeAttr({ type: PERF_TYPE_HARDWARE, config: BigInt(PerfHwId.CPU_CYCLES), exclude_guest: true, pinned: true, read_format: 3n }),
+      -1,
+      1,
+      -1,
+      0,
+    );
+    m.runUntil(200 * MS);
+    const r = m.perf.read(fd, 64);
+    if (typeof r !== 'object') throw new Error('read failed');
+    expect(m.perf.eventOf(fd)?.state).not.toBe(PerfEventState.ERROR);
+    // Equal: no multiplexing shows; smaller than the wall time: guest time is not in either.
+    expect(r.time_enabled).toBe(r.time_running);
+    expect(r.time_enabled).toBeLessThan(0.5 * 200 * MS);
+    expect(r.time_enabled).toBeGreaterThan(0);
+  });
+});
+
+describe('the emulated vPMU', () => {
+  it('35: backs each guest counter with a pinned PERF_TYPE_RAW host event that excludes the host', () => {
+    const r = runStat(scenario({ vpmu: 'emulated' }), stat(['-a', '-e', 'instructions:u']), 'vm0');
+    const vcpuTid = r.machine.kvm.vms[0].vcpus[0].tid;
+    const backing = r.machine.perf.includeGuestEvents().filter((e) => e.ctx.taskId === vcpuTid);
+    expect(backing).toHaveLength(1);
+    const a = backing[0].attr;
+    expect([a.type, a.pinned, a.exclude_idle, a.exclude_host, a.exclude_user, a.exclude_kernel]).toEqual([
+      PERF_TYPE_RAW,
+      true,
+      true,
+      true,
+      false,
+      true,
+    ]);
+    expect(a.config).toBe(0xc0n);
+  });
+});
+
+describe('recordings of a host running a guest', () => {
+  it('tell host, hypervisor and guest apart in a host record -a -g', () => {
+    const options = parsePerfCommand(['record', '-a', '-g', '-e', 'cycles', '-c', '50000']) as RecordOptions;
+    const r = runRecord(scenario({ vpmu: 'emulated', guest: 'webserver' }), options, '');
+    const p = r.profile;
+    const contexts = new Set(Array.from(p.samples.context, (c) => EXEC_CONTEXT_NAMES[c]));
+    for (const c of ['host-user', 'host-kernel', 'guest-kernel', 'guest-user']) expect(contexts).toContain(c);
+    const frames = Array.from({ length: p.frames.length }, (_, f) => ({
+      name: p.strings[p.frames.name[f]],
+      dso: p.frames.dso[f] >= 0 ? p.strings[p.frames.dso[f]] : '',
+      ctx: p.frames.context[f],
+    }));
+    expect(frames.some((f) => f.name === 'kvm_arch_vcpu_ioctl_run' && f.ctx === ExecContext.Hypervisor)).toBe(true);
+    expect(frames.some((f) => f.ctx === ExecContext.GuestKernel && /^\[guest\.kernel\.kallsyms\.\d+\]$/.test(f.dso))).toBe(true);
+    expect(p.machines.map((m) => m.kind)).toEqual(['host', 'guest']);
+  });
+
+  it('the guest’s own record sees its kernel and user code as guest contexts', () => {
+    const options = parsePerfCommand(['record', '-a', '-g', '-e', 'cycles', '-c', '1000000']) as RecordOptions;
+    const r = runRecord(scenario({ vpmu: 'mediated', guest: 'webserver' }), options, '', 'vm0');
+    const contexts = new Set(Array.from(r.profile.samples.context, (c) => EXEC_CONTEXT_NAMES[c]));
+    expect(contexts).toEqual(new Set(['guest-kernel', 'guest-user']));
+    // One sample per million guest cycles: the guest ran about 100M cycles in these 300 ms.
+    expect(r.samples).toBeGreaterThan(90);
+  });
+
+  it('a guest without a PMU counts cycles as cpu-clock', () => {
+    const r = runStat(scenario({ vpmu: 'none' }), stat(['-a', '-e', 'cycles']), 'vm0');
+    expect(r.run.counters[0].name).toBe('cpu-clock');
+  });
+});
