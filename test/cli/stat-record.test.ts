@@ -157,3 +157,22 @@ describe('a scenario’s own perf sessions', () => {
     expect(r.stderr).toContain("# scenario perf[0] on host: perf stat -a -e '{r00c4,r00c5,r412e,r4f2e}:D'\n");
   });
 });
+
+describe('guestperf compare', () => {
+  it('prints one JSON line per design and event, the guest count against the guest truth', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, 'guest.yaml');
+    writeFileSync(
+      file,
+      'format: 1\nduration: 200ms\nmachine: { arch: x86_64, cpus: 2, nmi_watchdog: false }\nvms:\n  - { name: vm0, vcpus: 1, cpus: [1], workloads: [ { program: pmu-poll } ] }\n',
+    );
+    const r = await runGuestperf(['compare', '--scenario', file, '--vpmu', 'emulated,mediated', '-e', 'cycles', '-j']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+    expect(rows.map((x) => `${x.vpmu}/${x.event}`)).toEqual(['emulated/cycles', 'mediated/cycles']);
+    for (const x of rows) expect(x['guest-value']).toBe(x['truth-value']);
+    // pmu-poll's counter reads trap under trap-and-emulate only.
+    expect(Number(rows[0]['pmu-exits'])).toBeGreaterThan(100 * Number(rows[1]['pmu-exits']));
+  });
+});

@@ -4,6 +4,7 @@
  * "(not yet available)", and refuse to run with status 2.
  */
 import { COLLAPSE_USAGE, collapseCommand } from './collapse';
+import { COMPARE_USAGE, compareCommand } from './compare';
 import { CONVERT_USAGE, convertCommand } from './convert';
 import { RECORD_USAGE, recordCommand } from './record';
 import { REPORT_USAGE, reportCommand } from './report';
@@ -65,7 +66,8 @@ const COMMANDS: readonly Command[] = [
   {
     name: 'compare',
     summary: 'run one scenario per vPMU design and compare the counts',
-    usage: 'Usage: guestperf compare [scenario options] --vpmu A,B,... [-e EVENTS]... [-j]\n' + SCENARIO_OPTIONS,
+    usage: COMPARE_USAGE,
+    run: compareCommand,
   },
   {
     name: 'kvm-stat',
