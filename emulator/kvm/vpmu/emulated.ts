@@ -23,7 +23,7 @@ import { makeAttr, PERF_TYPE_RAW } from '../../perf/attr';
 import type { Kernel } from '../../os/kernel';
 import type { Vm } from '../vm';
 import type { VpmuOps } from './design';
-import { GuestCorePmu, guestModel } from './guest-pmu';
+import { GuestCorePmu, guestModel, guestSetPeriod } from './guest-pmu';
 
 /** KVM caps the emulated vPMU's architectural perfmon version at 2. */
 const KVM_PMU_VERSION = 2;
@@ -53,9 +53,7 @@ class EmulatedGuestPmu extends GuestCorePmu {
     const vcpu = this.vm.vcpus[event.ctx.activeCpu];
     vcpu.exit('MSR_WRITE', 2, true);
     const sampling = is_sampling_event(event);
-    let left = event.hw.period_left;
-    if (sampling && left <= 0) left += event.hw.sample_period;
-    event.hw.period_left = left;
+    const left = sampling ? guestSetPeriod(event.hw) : 0;
     const existing = this.backing.get(event);
     if (existing) {
       // Same selector: KVM only updates the period and re-enables (pmc_resume_counter).
@@ -118,8 +116,7 @@ class EmulatedGuestPmu extends GuestCorePmu {
     vcpu.pmiPending = true;
     vcpu.pmiWork.push(() => {
       this.fold(event);
-      event.hw.last_period = event.hw.sample_period;
-      event.hw.period_left += event.hw.sample_period;
+      guestSetPeriod(event.hw);
       const now = this.kernel.now();
       const stop = this.vm.guest.perf.overflow(event, vcpu.index, now);
       // The guest's handler writes the counter for the next period.

@@ -117,6 +117,24 @@ export abstract class GuestCorePmu implements Pmu {
   }
 }
 
+/**
+ * x86_perf_event_set_period as the guest's driver runs it: when the period is
+ * used up, the next one starts and becomes last_period (what the next sample
+ * reports, and what the frequency adjustment takes as the count).
+ */
+export function guestSetPeriod(hwc: PerfEvent['hw']): number {
+  const period = hwc.sample_period;
+  if (hwc.period_left <= -period) {
+    hwc.period_left = period;
+    hwc.last_period = period;
+  }
+  if (hwc.period_left <= 0) {
+    hwc.period_left += period;
+    hwc.last_period = period;
+  }
+  return Math.max(1, hwc.period_left);
+}
+
 /** The guest's PMU model: the host's counters, the perfmon version KVM advertises. */
 export function guestModel(host: PmuModel, version: number): PmuModel {
   return { ...host, version: Math.min(host.version, version), maxPrecise: 0 };

@@ -22,15 +22,17 @@ import { ExecContext } from '../../../profile/model';
 import type { Vcpu } from '../vcpu';
 import type { Vm } from '../vm';
 import type { VpmuOps } from './design';
-import { GuestCorePmu, guestModel } from './guest-pmu';
+import { GuestCorePmu, guestModel, guestSetPeriod } from './guest-pmu';
 
 /** Host time of kvm_mediated_pmu_load + put: save and restore every counter and selector. */
 const SWITCH_COST_NS = 600;
 const GUEST_CONTEXTS = (1 << ExecContext.GuestKernel) | (1 << ExecContext.GuestUser);
+/** A counting event's counter is armed this far from its wrap (x86 max_period), to fold its count. */
+const COUNTING_PERIOD = 2 ** 47 - 1;
 
 interface GuestCounter {
   event: PerfEvent;
-  /** Events left to overflow (the hardware counter holds -left). */
+  /** A counting event's events left to its (folding) overflow; sampling events use hw.period_left. */
   left: number;
   enabled: boolean;
   /** The hardware snapshot at load, to fold what the guest counted at put or read. */
@@ -56,11 +58,9 @@ class MediatedGuestPmu extends GuestCorePmu {
     event.hw.stopped = false;
     const vcpu = this.vm.vcpus[event.ctx.activeCpu];
     vcpu.exit('MSR_WRITE', 1, true);
-    let left = is_sampling_event(event) ? event.hw.period_left : 2 ** 47 - 1;
-    if (left <= 0) left += event.hw.sample_period;
-    if (is_sampling_event(event)) event.hw.period_left = left;
-    const c: GuestCounter = { event, left, enabled: true, snapshot: 0 };
+    const c: GuestCounter = { event, left: COUNTING_PERIOD, enabled: true, snapshot: 0 };
     this.counters[vcpu.index].set(event.hw.idx, c);
+    if (is_sampling_event(event)) guestSetPeriod(event.hw);
     if (vcpu.pcpu >= 0) this.loadCounter(vcpu.pcpu, c);
   }
 
@@ -97,11 +97,20 @@ class MediatedGuestPmu extends GuestCorePmu {
     for (const c of this.counters[vcpu.index].values()) if (c.enabled) this.unloadCounter(cpu, c);
   }
 
-  private loadCounter(cpu: number, c: GuestCounter): void {
+  /**
+   * The guest's counter into the hardware. With `setPeriod` (the guest's
+   * driver arming it) a used-up period starts the next one; a plain restore
+   * at VM-entry puts back exactly what was saved, an overflowed counter
+   * included (its PMI is already pending).
+   */
+  private loadCounter(cpu: number, c: GuestCounter, setPeriod = false): void {
     const pmu = this.kernel.cpus[cpu].pmu;
     const e = c.event;
+    const sampling = is_sampling_event(e);
+    const left = sampling ? (setPeriod ? guestSetPeriod(e.hw) : e.hw.period_left) : c.left;
     pmu.program(e.hw.idx, { event: e.hw.event, ctxMask: contextMask(e.attr) & GUEST_CONTEXTS, enabled: true, interrupt: true, globalEnabled: true });
-    pmu.writeNegated(e.hw.idx, Math.max(1, c.left));
+    if (left > 0) pmu.writeNegated(e.hw.idx, left);
+    else pmu.write(e.hw.idx, BigInt(-left));
     c.snapshot = pmu.snapshot(e.hw.idx);
     this.kernel.cpus[cpu].rearm();
   }
@@ -117,11 +126,14 @@ class MediatedGuestPmu extends GuestCorePmu {
     const pmu = this.kernel.cpus[cpu].pmu;
     const now = pmu.snapshot(c.event.hw.idx);
     const span = 2 ** Math.min(pmu.counter(c.event.hw.idx).width, 52);
-    const delta = (((now - c.snapshot) % span) + span) % span;
+    let delta = (((now - c.snapshot) % span) + span) % span;
+    // A counter that reads lower than its snapshot was rewritten in between
+    // (restored at entry), not advanced by 2^48 events: nothing was counted.
+    if (delta > span / 2) delta = 0;
     c.snapshot = now;
     c.event.count += delta;
-    c.left -= delta;
     if (is_sampling_event(c.event)) c.event.hw.period_left -= delta;
+    else c.left -= delta;
   }
 
   /** PERF_GUEST_MEDIATED_PMI_VECTOR: a guest counter overflowed; exit and inject at re-entry. */
@@ -140,18 +152,21 @@ class MediatedGuestPmu extends GuestCorePmu {
       this.fold(cpu, c);
       const event = c.event;
       if (!is_sampling_event(event)) {
-        c.left = 2 ** 47 - 1;
+        c.left = COUNTING_PERIOD;
         continue;
       }
       any = true;
       vcpu.pmiPending = true;
       vcpu.pmiWork.push(() => {
-        event.hw.last_period = event.hw.sample_period;
-        event.hw.period_left += event.hw.sample_period;
-        c.left = event.hw.period_left;
+        // The guest's handler: update, set the next period, then perf_event_overflow.
+        if (vcpu.pcpu >= 0) {
+          this.fold(vcpu.pcpu, c);
+          this.loadCounter(vcpu.pcpu, c, true);
+        } else {
+          guestSetPeriod(event.hw);
+        }
         const stop = this.vm.guest.perf.overflow(event, vcpu.index, this.kernel.now());
         if (stop) this.stop(event, 0);
-        else if (vcpu.pcpu >= 0) this.loadCounter(vcpu.pcpu, c);
       });
     }
     return any;
