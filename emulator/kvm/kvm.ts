@@ -47,7 +47,7 @@ export class Kvm {
     const vm = new Vm(spec, this.vms.length, ops, this.host, this.symbols);
     this.vms.push(vm);
     const affinity = spec.cpus ?? this.host.cpus.map((_, i) => i);
-    vm.createVcpus(affinity);
+    vm.createVcpus(affinity, rng);
     let serial = 0;
     for (const w of spec.workloads) {
       const p = program(w.program);

@@ -16,6 +16,7 @@ import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT } from '../hw/events';
 import type { BurstPlan, BurstSource, ExecTag } from '../os/burst-source';
 import type { ProgramRunner } from '../os/program-runner';
+import type { Rng } from '../sim/random';
 import { TICK_NSEC } from '../perf/sysctl';
 import { type ExitReason, exitCost, type ExitTags } from './exits';
 import type { Vm } from './vm';
@@ -68,6 +69,7 @@ export class Vcpu implements BurstSource {
     readonly index: number,
     readonly tid: number,
     readonly tags: ExitTags,
+    private readonly rng: Rng,
   ) {
     this.plan = { tag: tags.inGuest, rates: new Float64Array(7), durationNs: 0, sleepNs: 0, faultsPerMs: 0, truth: null };
   }
@@ -123,7 +125,7 @@ export class Vcpu implements BurstSource {
     if (!this.inGuest) return;
     this.inGuest = false;
     // A host interrupt in guest mode exits first; the interrupt itself is the host's work.
-    if (interrupted) this.count('EXTERNAL_INTERRUPT', 1, exitCost('EXTERNAL_INTERRUPT'));
+    if (interrupted) this.count('EXTERNAL_INTERRUPT');
     this.vm.vpmu.put(this, cpu, now);
     this.pcpu = -1;
     const ran = now - this.guestSince;
@@ -148,29 +150,34 @@ export class Vcpu implements BurstSource {
 
   private handleExit(reason: ExitReason, extra: number): BurstPlan {
     const plan = this.plan;
-    // Consecutive exits of one reason are handled in one burst.
-    let n = 1;
+    // Consecutive exits of one reason are handled in one burst, each with its own cost.
+    let total = this.count(reason);
     while (this.pending[0] === reason) {
       this.pending.shift();
-      n++;
+      total += this.count(reason);
     }
-    const each = exitCost(reason) + this.vm.vpmu.switchCostNs;
     plan.tag = this.tags.tag(reason);
     plan.rates.set(this.vm.hostRates);
-    plan.durationNs = n * each + extra;
+    plan.durationNs = Math.round(total) + extra;
     this.hostNs += plan.durationNs;
-    this.count(reason, n, each);
     return plan;
   }
 
-  private count(reason: ExitReason, n: number, each: number): void {
+  /**
+   * One exit's handling time: the reason's typical cost (plus the design's
+   * PMU switch) with a long tail, as cache state and contention make it.
+   */
+  private count(reason: ExitReason): number {
+    const typical = exitCost(reason) + this.vm.vpmu.switchCostNs;
+    const each = typical * (0.6 + this.rng.exponential(0.4));
     const s = this.exits.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0 };
-    s.count += n;
-    s.totalNs += n * each;
+    s.count++;
+    s.totalNs += each;
     s.minNs = Math.min(s.minNs, each);
     s.maxNs = Math.max(s.maxNs, each);
-    s.sumSq += n * each * each;
+    s.sumSq += each * each;
     this.exits.set(reason, s);
+    return each;
   }
 
   private pickThread(now: number): GuestThread | null {

@@ -48,14 +48,14 @@ export class Vm {
   }
 
   /** KVM_CREATE_VCPU for each vCPU, then the threads start (the VMM's KVM_RUN loops). */
-  createVcpus(affinity: readonly number[]): void {
+  createVcpus(affinity: readonly number[], rng: Rng): void {
     for (let i = 0; i < this.spec.vcpus; i++) {
       const task = this.host.spawnWith(
         `CPU ${i}/KVM`,
         this.pid,
         affinity,
         (pid, tid) => {
-          const vcpu = new Vcpu(this, i, tid, new ExitTags(this.symbols, pid, tid, 'qemu-system-x86_64'));
+          const vcpu = new Vcpu(this, i, tid, new ExitTags(this.symbols, pid, tid, 'qemu-system-x86_64'), rng.fork());
           this.vcpus.push(vcpu);
           return vcpu;
         },

@@ -176,3 +176,25 @@ describe('guestperf compare', () => {
     expect(Number(rows[0]['pmu-exits'])).toBeGreaterThan(100 * Number(rows[1]['pmu-exits']));
   });
 });
+
+describe('guestperf kvm-stat (checklist 79)', () => {
+  it('prints perf kvm stat report’s header, columns with ( +- x.xx% ), and the totals trailer', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, 'kvmstat.yaml');
+    writeFileSync(
+      file,
+      'format: 1\nduration: 200ms\nmachine: { arch: x86_64, cpus: 2, nmi_watchdog: false }\nvms:\n  - { name: vm0, vcpus: 1, vpmu: emulated, cpus: [1], workloads: [ { program: webserver } ] }\n',
+    );
+    const r = await runGuestperf(['kvm-stat', '--scenario', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('Analyze events for all VMs, all VCPUs:');
+    expect(lines[2]).toMatch(/^ +VM-EXIT +Samples +Samples% +Time% +Min Time +Max Time +Avg time$/);
+    const rows = lines.filter((l) => /^ +[A-Z_]+ +\d+ /.test(l));
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of rows) expect(row).toMatch(/ +\d+\.\d\dus \( \+- +\d+\.\d\d% \)$/);
+    const total = rows.reduce((a, row) => a + Number(row.trim().split(/ +/)[1]), 0);
+    expect(r.stdout).toMatch(new RegExp(`\\nTotal Samples:${total}, Total events handled time:\\d+\\.\\d\\dus\\.\\n$`));
+  });
+});

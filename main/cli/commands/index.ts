@@ -1,11 +1,11 @@
 /**
- * The `guestperf` subcommands (docs: shared reference cli.md). Each entry has
- * its usage text; commands not built yet answer --help with their contract and
- * "(not yet available)", and refuse to run with status 2.
+ * The `guestperf` subcommands (docs: shared reference cli.md), each with its
+ * usage text and its runner.
  */
 import { COLLAPSE_USAGE, collapseCommand } from './collapse';
 import { COMPARE_USAGE, compareCommand } from './compare';
 import { CONVERT_USAGE, convertCommand } from './convert';
+import { KVM_STAT_USAGE, kvmStatCommand } from './kvm-stat';
 import { RECORD_USAGE, recordCommand } from './record';
 import { REPORT_USAGE, reportCommand } from './report';
 import { SCENARIOS_USAGE, scenariosCommand } from './scenarios';
@@ -19,12 +19,8 @@ interface Command {
   name: string;
   summary: string;
   usage: string;
-  run?: (argv: readonly string[], io: CliIo) => Promise<number>;
+  run: (argv: readonly string[], io: CliIo) => Promise<number>;
 }
-
-const SCENARIO_OPTIONS =
-  'Scenario options: --scenario FILE|NAME (default: default), --seed N, --duration TIME,\n' +
-  '  --vpmu none|emulated|mediated|partitioned|paravirt, --on host|VM';
 
 const COMMANDS: readonly Command[] = [
   {
@@ -72,16 +68,15 @@ const COMMANDS: readonly Command[] = [
   {
     name: 'kvm-stat',
     summary: 'VM-exit analysis, as perf kvm stat report',
-    usage: 'Usage: guestperf kvm-stat [scenario options] [--event vmexit|mmio|ioport]\n' + SCENARIO_OPTIONS,
+    usage: KVM_STAT_USAGE,
+    run: kvmStatCommand,
   },
   { name: 'scenarios', summary: 'list the built-in scenarios', usage: SCENARIOS_USAGE, run: scenariosCommand },
 ];
 
-const NOT_YET = '(not yet available)';
-
 export function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}${c.run ? '' : ` ${NOT_YET}`}`);
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`);
   return (
     'Usage: guestperf <command> [options]\n\n' +
     'A profiler for virtual machines that keeps host, guest and hypervisor apart.\n\n' +
@@ -96,7 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.stdout.write(topic ? withStatus(topic) : mainUsage());
+    io.stdout.write(topic ? usageOf(topic) : mainUsage());
     if (name === undefined) return 2;
     return 0;
   }
@@ -109,18 +104,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr.write(`guestperf: unknown command "${name}" (run guestperf --help for the list)\n`);
     return 2;
   }
-  if (!command.run) {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout.write(withStatus(command));
-      return 0;
-    }
-    io.stderr.write(`guestperf ${command.name}: ${NOT_YET.slice(1, -1)} in this build\n`);
-    return 2;
-  }
   return command.run(rest, io);
 }
 
-function withStatus(c: Command): string {
-  const text = c.usage.endsWith('\n') ? c.usage : c.usage + '\n';
-  return c.run ? text : `${text}\n${c.summary} ${NOT_YET}\n`;
+function usageOf(c: Command): string {
+  return c.usage.endsWith('\n') ? c.usage : c.usage + '\n';
 }
