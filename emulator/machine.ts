@@ -76,6 +76,17 @@ export class Machine {
     this.kvm = new Kvm(kernel, this.perf, this.symbols);
     for (const vm of scenario.vms) this.kvm.createVm(vm, (name) => this.program(name), this.rng.fork());
     for (const w of scenario.host.workloads) this.startWorkload(w);
+    for (const a of scenario.timeline) this.queue.push(a.at, (now) => this.act(a.action, a.vm, now));
+  }
+
+  /** What the timeline did, as trace markers (migrations and pauses). */
+  readonly timelineMarkers: { vm: string; action: string; start: number; end: number }[] = [];
+
+  private act(action: 'migrate' | 'stop' | 'pause' | 'resume', vmName: string, now: number): void {
+    const vm = this.kvm.vms.find((v) => v.name === vmName);
+    if (!vm) return;
+    const span = vm.act(action, now);
+    this.timelineMarkers.push({ vm: vmName, action, ...span });
   }
 
   get now(): number {

@@ -162,6 +162,7 @@ function recordHost(machine: Machine): RecordHost {
     now: () => machine.now,
     comm: (pid: number, tid: number) => machine.kernel.tasks.get(tid)?.comm ?? (pid === 0 ? 'swapper' : `:${tid}`),
     machines: recordMachines(machine, null),
+    timeline: () => machine.timelineMarkers,
   };
 }
 
@@ -174,6 +175,7 @@ function guestRecordHost(machine: Machine, vm: Vm): RecordHost {
     now: () => machine.now,
     comm: (pid: number) => vm.guestComm(pid) ?? (pid === 0 ? 'swapper' : `:${pid}`),
     machines: recordMachines(machine, vm),
+    timeline: () => machine.timelineMarkers.filter((t) => t.vm === vm.name),
   };
 }
 

@@ -61,6 +61,8 @@ export class ExitTags {
   private readonly byReason = new Map<ExitReason, ExecTag>();
   /** Where the thread is while its vCPU is in guest mode (vmx_vcpu_run). */
   readonly inGuest: ExecTag;
+  /** The thread parked in QEMU while the VM is paused or migrating. */
+  readonly paused: ExecTag;
 
   constructor(
     private readonly symbols: SymbolTable,
@@ -69,6 +71,7 @@ export class ExitTags {
     private readonly vmmBinary: string,
   ) {
     this.inGuest = this.make([...KVM_FRAMES, 'vmx_vcpu_run', 'vmx_vcpu_enter_exit']);
+    this.paused = this.userTag(['qemu_wait_io_event', 'qemu_cond_wait_impl']);
   }
 
   tag(reason: ExitReason): ExecTag {

@@ -51,6 +51,8 @@ export class Vcpu implements BurstSource {
   pcpu = -1;
   /** The guest code the vCPU runs (or last ran): what guest perf samples see. */
   guestTag: ExecTag | null = null;
+  /** The VMM holds the vCPU out of KVM_RUN until then (migration, pause; Infinity once stopped). */
+  pausedUntil = 0;
   /** A virtual PMI waits for the next VM-entry. */
   pmiPending = false;
   /** Guest-side overflow handlers to run at injection (the guest's PMI handler). */
@@ -87,6 +89,14 @@ export class Vcpu implements BurstSource {
     plan.sleepNs = 0;
     const reason = this.pending.shift();
     if (reason) return this.handleExit(reason, 0);
+    if (now < this.pausedUntil) {
+      // Out of KVM_RUN: the vCPU thread waits in QEMU until the VM runs again.
+      plan.tag = this.tags.paused;
+      plan.rates.set(this.vm.hostRates);
+      plan.durationNs = 1_000;
+      plan.sleepNs = Number.isFinite(this.pausedUntil) ? Math.max(1, this.pausedUntil - now - plan.durationNs) : 2 ** 52;
+      return plan;
+    }
     const thread = this.pickThread(now);
     if (!thread) {
       const wake = Math.min(...this.threads.map((t) => t.wakeAt));

@@ -18,6 +18,8 @@ import { GuestPerf } from './guest-perf';
 import { Vcpu } from './vcpu';
 import type { VpmuOps } from './vpmu/design';
 
+/** Stop-and-copy downtime of a live migration: the guest does not run for this long. */
+const MIGRATION_DOWNTIME_NS = 30_000_000;
 const GUEST_CONTEXTS = { user: ExecContext.GuestUser, kernel: ExecContext.GuestKernel };
 /** KVM's own code: short, branchy, cache-cold paths through the exit handlers. */
 const KVM_RATES = { ipc: 0.8, branches: 0.2, branch_miss: 0.03, cache_refs: 0.02, cache_miss: 0.25 };
@@ -78,6 +80,20 @@ export class Vm {
     const pid = this.nextGuestPid++;
     const runner = new ProgramRunner(program, pid, pid, this.symbols, this.name, GUEST_CONTEXTS, this.host.cpus[0].model, rng);
     vcpu.threads.push({ runner, comm, wakeAt: 0 });
+  }
+
+  /**
+   * A timeline action (scenario `timeline:`): the VMM stops the vCPUs
+   * (pause, stop) or stops them for a migration's downtime, saves the vPMU
+   * state and restores it on the other side. Every x86 design modelled here
+   * keeps its state in MSRs KVM migrates, so the counts carry on.
+   */
+  act(action: 'migrate' | 'stop' | 'pause' | 'resume', now: number): { start: number; end: number } {
+    const until = action === 'migrate' ? now + MIGRATION_DOWNTIME_NS : action === 'resume' ? 0 : Infinity;
+    for (const v of this.vcpus) v.pausedUntil = until;
+    if (action === 'resume') for (const t of this.tasks) this.host.wakeIfSleeping(t);
+    else for (const t of this.tasks) this.host.freeze(t.tid, until);
+    return { start: now, end: Number.isFinite(until) ? Math.max(until, now) : now };
   }
 
   /** Guest pid → comm, for samples of the guest's own perf. */

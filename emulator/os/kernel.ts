@@ -130,6 +130,40 @@ export class Kernel {
     return task;
   }
 
+  /**
+   * Hold a task off every CPU until `until` (Infinity: until woken), keeping
+   * the rest of its burst for when it runs again — the VMM stopping a vCPU.
+   */
+  freeze(tid: number, until: number): void {
+    const task = this.tasks.get(tid);
+    if (!task) return;
+    const now = this.now();
+    if (task.state === 'running') {
+      const cpu = task.cpu;
+      if (this.rq[cpu].inIrq) this.rq[cpu].inIrq = false;
+      this.pauseBurst(cpu, task, now);
+      this.sleepUntil(task, until);
+      this.contextSwitch(cpu, this.pickNext(cpu), now);
+      return;
+    }
+    if (task.state === 'runnable') for (const rq of this.rq) rq.queue.splice(rq.queue.indexOf(task) >>> 0, rq.queue.includes(task) ? 1 : 0);
+    this.sleepUntil(task, until);
+  }
+
+  private sleepUntil(task: Task, until: number): void {
+    task.state = 'sleeping';
+    const gen = ++task.sleepGen;
+    if (!Number.isFinite(until)) return;
+    this.queue.push(until, (t) => {
+      if (task.state === 'sleeping' && task.sleepGen === gen) this.wakeUp(task, t);
+    });
+  }
+
+  /** Wake a task that sleeps now (its pending wakeup then finds it running and does nothing). */
+  wakeIfSleeping(task: Task): void {
+    if (task.state === 'sleeping') this.wakeUp(task, this.now());
+  }
+
   /** Make a new task runnable (wake_up_new_task). */
   wake(task: Task): void {
     this.wakeUp(task, this.now());
@@ -318,9 +352,8 @@ export class Kernel {
     this.cpus[cpu].sync(now);
     task.source.onStop?.(cpu, now, false);
     if (task.sleepAfter > 0) {
-      const wakeAt = now + task.sleepAfter;
-      task.state = 'sleeping';
-      this.queue.push(wakeAt, (t) => this.wakeUp(task, t));
+      // A task woken early (wakeIfSleeping, freeze) is not woken twice by this sleep's timer.
+      this.sleepUntil(task, now + task.sleepAfter);
       this.contextSwitch(cpu, this.pickNext(cpu), now);
       return;
     }

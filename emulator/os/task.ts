@@ -22,6 +22,8 @@ export class Task {
   /** Fractional page faults carried between stretches, so rates hold exactly over time. */
   faultCarry = 0;
   faultsPerMs = 0;
+  /** Which sleep a pending wakeup belongs to. */
+  sleepGen = 0;
   /** Sleep to take when the current burst ends. */
   sleepAfter = 0;
   /** The current burst's tag, rates and extra truth sink, valid while remaining > 0. */

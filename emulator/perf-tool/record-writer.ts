@@ -125,6 +125,13 @@ export class RecordWriter {
     this.b.marker({ name: `${m.name}: ERROR`, kind: MarkerKind.EventError, start: m.start, end: m.end });
   }
 
+  /** A migration or a pause of a VM, over the time its vCPUs did not run. */
+  timelineMarker(t: { vm: string; action: string; start: number }, end: number): void {
+    const vm = this.machines.vmOf(t.vm);
+    const machine = vm ? this.b.machine(vm.name, 'guest', vm.pid) : 0;
+    this.b.marker({ name: `${t.action} ${t.vm}`, kind: MarkerKind.Migration, start: t.start, end, machine });
+  }
+
   counter(track: CounterTrack): void {
     this.b.counter(track);
   }

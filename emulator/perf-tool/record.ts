@@ -41,6 +41,8 @@ export interface RecordHost {
   comm(pid: number, tid: number): string;
   /** How the record writer names machines, guest code and vCPU threads (record-writer.ts). */
   machines: RecordMachines;
+  /** What the scenario's timeline did to VMs so far (migrations, pauses), for markers. */
+  timeline(): readonly { vm: string; action: string; start: number; end: number }[];
 }
 
 /** perf record's default event since 6.13, and its default frequency. */
@@ -234,6 +236,8 @@ export class PerfRecordSession {
       this.errorMarkers.push({ name: o?.evsel.name ?? 'event', start, end: now });
     }
     for (const m of this.errorMarkers) this.writer.errorMarker(m);
+    for (const t of this.host.timeline())
+      if (t.start >= this.startTime) this.writer.timelineMarker(t, Math.min(Math.max(t.end, t.start), now));
     this.opened.evsels.forEach((o, i) => {
       if (!o.supported) return;
       const a = o.evsel.attr;

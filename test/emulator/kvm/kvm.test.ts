@@ -162,3 +162,37 @@ describe('recordings of a host running a guest', () => {
     expect(r.run.counters[0].name).toBe('cpu-clock');
   });
 });
+
+describe('migration', () => {
+  const text = (vpmu: string) =>
+    [
+      'format: 1',
+      'duration: 300ms',
+      'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+      'vms:',
+      `  - { name: vm0, vcpus: 1, vpmu: ${vpmu}, cpus: [1], workloads: [ { program: spin } ] }`,
+      'timeline:',
+      '  - { at: 100ms, do: migrate vm0 }',
+    ].join('\n');
+
+  it('keeps the emulated and mediated guest counts continuous across the downtime, which the trace shows', () => {
+    for (const vpmu of ['emulated', 'mediated']) {
+      const s = parseScenario(text(vpmu), 'm.yaml').scenario;
+      const r = runStat(s, stat(['-a', '--truth', '-e', 'instructions']), 'vm0');
+      const c = r.run.counters[0];
+      expect(c.value).toBe(c.truth);
+      // spin would retire ~3.1 insn/cycle × 3 cycles/ns for 300 ms; the 30 ms downtime is missing.
+      expect(c.truth).toBeLessThan(0.95 * 3.1 * 3 * 300 * MS);
+      expect(c.truth).toBeGreaterThan(0.8 * 3.1 * 3 * 300 * MS);
+      const rec = runRecord(s, parsePerfCommand(['record', '-a', '-c', '1000000']) as RecordOptions, '', 'vm0');
+      const m = rec.profile.markers;
+      const names = Array.from({ length: m.length }, (_, i) => rec.profile.strings[m.name[i]]);
+      expect(names).toContain('migrate vm0');
+      const i = names.indexOf('migrate vm0');
+      expect([m.start[i], m.end[i]]).toEqual([100 * MS, 130 * MS]);
+      // No guest sample falls in the downtime.
+      const inDowntime = Array.from(rec.profile.samples.time).filter((t) => t > 100.1 * MS && t < 129.9 * MS);
+      expect(inDowntime).toEqual([]);
+    }
+  });
+});
