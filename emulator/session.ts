@@ -89,6 +89,8 @@ export interface StatResult {
 /** A scenario `perf:` session that ran beside the command's own. */
 export interface BackgroundResult {
   index: number;
+  /** 'host' or the VM whose perf ran it. */
+  on: string;
   run: string;
   stat?: StatRun;
   profile?: Profile;
@@ -105,7 +107,7 @@ interface Background {
  * competes with them as it would on a real host.
  */
 function startScenarioSessions(machine: Machine): Background {
-  const running: { index: number; run: string; stat?: PerfStat; record?: PerfRecordSession }[] = [];
+  const running: { index: number; on: string; run: string; stat?: PerfStat; record?: PerfRecordSession }[] = [];
   machine.scenario.perf.forEach((spec, index) => {
     const command = parsePerfCommand(splitCommandLine(spec.run));
     machine.queue.push(spec.at, () => {
@@ -113,12 +115,12 @@ function startScenarioSessions(machine: Machine): Background {
         const target = targetFor(machine, spec.on, command.cpus);
         const stat = new PerfStat(statHost(target, machine), command, evlistFor(machine, command.events, DEFAULT_STAT_EVENTS));
         stat.start();
-        running.push({ index, run: spec.run, stat });
+        running.push({ index, on: spec.on, run: spec.run, stat });
       } else {
         const target = targetFor(machine, spec.on, command.cpus);
         const record = new PerfRecordSession(target.recordHost, command, evlistFor(machine, command.events, DEFAULT_RECORD_EVENT));
         record.start();
-        running.push({ index, run: spec.run, record });
+        running.push({ index, on: spec.on, run: spec.run, record });
       }
     });
   });
@@ -126,6 +128,7 @@ function startScenarioSessions(machine: Machine): Background {
     finish: () =>
       running.map((r) => ({
         index: r.index,
+        on: r.on,
         run: r.run,
         stat: r.stat?.finish(statTarget(r.stat.options, null)),
         profile: r.record?.finish({ name: `${machine.scenario.name} perf[${r.index}]` }),

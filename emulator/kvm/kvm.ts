@@ -18,6 +18,8 @@ import type { VpmuOps } from './vpmu/design';
 import { emulatedVpmu } from './vpmu/emulated';
 import { mediatedVpmu } from './vpmu/mediated';
 import { noVpmu } from './vpmu/none';
+import { defaultHostCounters, partitionedVpmu } from './vpmu/partitioned';
+import type { CpuPmu } from '../perf/cpu-pmu';
 
 /** The emulated kernel refused to build the machine the scenario describes. */
 export class KvmError extends Error {}
@@ -31,8 +33,12 @@ export class Kvm {
     private readonly host: Kernel,
     private readonly hostPerf: PerfCore,
     private readonly symbols: SymbolTable,
+    private readonly hostPmu: CpuPmu,
+    private readonly hostCounters: number | null,
   ) {
-    this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host), mediated: mediatedVpmu(hostPerf, host) };
+    this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host) };
+    // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's.
+    if (host.cpus[0].model.arch === 'x86_64') this.designs.mediated = mediatedVpmu(hostPerf, host);
     hostPerf.openChecks.push((event) =>
       this.nr_mediated_pmu_vms > 0 && !event.attr.exclude_guest && !event.pmu.capabilities.software ? -Errno.EOPNOTSUPP : 0,
     );
@@ -40,9 +46,15 @@ export class Kvm {
 
   /** KVM_CREATE_VM + KVM_CREATE_VCPU for each vCPU, with the guest's workloads placed on them. */
   createVm(spec: VmSpec, program: (name: string) => CompiledProgram, rng: Rng): Vm {
+    if (spec.vpmu === 'partitioned' && !this.designs.partitioned && this.host.cpus[0].model.arch === 'arm64') {
+      const model = this.host.cpus[0].model;
+      this.designs.partitioned = partitionedVpmu(this.host, this.hostPmu, this.hostCounters ?? defaultHostCounters(model));
+    }
     const ops = this.designs[spec.vpmu];
     if (!ops)
-      throw new KvmError(`${spec.name}: vpmu ${spec.vpmu}: this design is not modelled yet (available: ${Object.keys(this.designs).join(', ')})`);
+      throw new KvmError(
+        `${spec.name}: vpmu ${spec.vpmu}: not available on this ${this.host.cpus[0].model.arch} host (available: ${[...Object.keys(this.designs), ...(this.host.cpus[0].model.arch === 'arm64' ? ['partitioned'] : [])].join(', ')})`,
+      );
     if (spec.vpmu === 'mediated') this.perf_create_mediated_pmu(spec.name);
     const vm = new Vm(spec, this.vms.length, ops, this.host, this.symbols);
     this.vms.push(vm);

@@ -57,7 +57,7 @@ export class Vm {
         this.pid,
         affinity,
         (pid, tid) => {
-          const vcpu = new Vcpu(this, i, tid, new ExitTags(this.symbols, pid, tid, 'qemu-system-x86_64'), rng.fork());
+          const vcpu = new Vcpu(this, i, tid, new ExitTags(this.symbols, pid, tid, this.host.cpus[0].model.arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64'), rng.fork());
           this.vcpus.push(vcpu);
           return vcpu;
         },

@@ -59,6 +59,8 @@ export class CpuPmu implements Pmu {
   readonly capabilities: PmuCapabilities;
   muxIntervalMs = 4;
   host: CpuPmuHost | null = null;
+  /** Counter indices host perf may not use (a partitioned PMU's guest share). */
+  readonly reserved = new Set<number>();
   private readonly state: CpuState[];
 
   constructor(
@@ -169,7 +171,8 @@ export class CpuPmu implements Pmu {
 
   /** Pick counters for `events` around the ones already taken; null if they do not all fit. */
   private assign(events: readonly PerfEvent[], taken: readonly (PerfEvent | null)[]): number[] | null {
-    const used = new Set<number>();
+    // Counters the host has given away (arm64 partitioning) are never the host's.
+    const used = new Set<number>(this.reserved);
     taken.forEach((e, idx) => {
       if (e) used.add(idx);
     });

@@ -66,7 +66,9 @@ class EmulatedGuestPmu extends GuestCorePmu {
       type: PERF_TYPE_RAW,
       config: event.context as bigint,
       pinned: true,
-      exclude_idle: true,
+      // x86's pmc_reprogram_counter asks for exclude_idle; arm64's
+      // kvm_pmu_create_perf_event does not (its PMU cannot filter idle).
+      exclude_idle: this.model.arch === 'x86_64',
       exclude_host: true,
       exclude_user: a.exclude_user,
       exclude_kernel: a.exclude_kernel,

@@ -19,6 +19,7 @@ import { is_sampling_event } from '../../perf/overflow';
 import { PERF_EF_UPDATE } from '../../perf/pmu';
 import type { Kernel } from '../../os/kernel';
 import { ExecContext } from '../../../profile/model';
+import type { PmuModel } from '../../hw/pmu-model';
 import type { Vcpu } from '../vcpu';
 import type { Vm } from '../vm';
 import type { VpmuOps } from './design';
@@ -39,16 +40,25 @@ interface GuestCounter {
   snapshot: number;
 }
 
-class MediatedGuestPmu extends GuestCorePmu {
+/**
+ * A guest PMU whose counters are hardware counters while loaded: all of them
+ * (mediated, x86) or the guest's share of a partitioned PMU (arm64, see
+ * partitioned.ts), reached through `hwIdx`.
+ */
+export class PassthroughGuestPmu extends GuestCorePmu {
   /** Guest counter state per vCPU, by counter index. */
   readonly counters: Map<number, GuestCounter>[];
 
   constructor(
     vm: Vm,
     private readonly kernel: Kernel,
+    model: PmuModel,
+    /** Guest counter index → hardware counter index. */
+    private readonly hwIdx: (idx: number) => number,
+    /** The host's PMU interrupt handler of each CPU, for overflows that are not the guest's. */
+    private readonly hostHandlers: readonly (((now: number) => void) | null)[],
   ) {
-    const host = kernel.cpus[0].model;
-    super(vm, cpuPmuArchFor(host), guestModel(host, host.version));
+    super(vm, cpuPmuArchFor(model), model);
     this.counters = vm.vcpus.map(() => new Map());
   }
 
@@ -88,13 +98,14 @@ class MediatedGuestPmu extends GuestCorePmu {
   load(vcpu: Vcpu, cpu: number): void {
     for (const c of this.counters[vcpu.index].values()) if (c.enabled) this.loadCounter(cpu, c);
     const hw = this.kernel.cpus[cpu];
-    hw.pmiHandler = () => this.mediatedPmi(vcpu, cpu);
+    hw.pmiHandler = (now) => this.guestPmi(vcpu, cpu, now);
   }
 
   put(vcpu: Vcpu, cpu: number): void {
     // An overflow whose PMI has not arrived yet stays the guest's: its status is saved with the counters.
     this.collectOverflows(vcpu, cpu);
     for (const c of this.counters[vcpu.index].values()) if (c.enabled) this.unloadCounter(cpu, c);
+    this.kernel.cpus[cpu].pmiHandler = this.hostHandlers[cpu] ?? null;
   }
 
   /**
@@ -108,24 +119,26 @@ class MediatedGuestPmu extends GuestCorePmu {
     const e = c.event;
     const sampling = is_sampling_event(e);
     const left = sampling ? (setPeriod ? guestSetPeriod(e.hw) : e.hw.period_left) : c.left;
-    pmu.program(e.hw.idx, { event: e.hw.event, ctxMask: contextMask(e.attr) & GUEST_CONTEXTS, enabled: true, interrupt: true, globalEnabled: true });
-    if (left > 0) pmu.writeNegated(e.hw.idx, left);
-    else pmu.write(e.hw.idx, BigInt(-left));
-    c.snapshot = pmu.snapshot(e.hw.idx);
+    const hw = this.hwIdx(e.hw.idx);
+    pmu.program(hw, { event: e.hw.event, ctxMask: contextMask(e.attr) & GUEST_CONTEXTS, enabled: true, interrupt: true, globalEnabled: true });
+    if (left > 0) pmu.writeNegated(hw, left);
+    else pmu.write(hw, BigInt(-left));
+    c.snapshot = pmu.snapshot(hw);
     this.kernel.cpus[cpu].rearm();
   }
 
   private unloadCounter(cpu: number, c: GuestCounter): void {
     this.fold(cpu, c);
     const pmu = this.kernel.cpus[cpu].pmu;
-    pmu.program(c.event.hw.idx, { ctxMask: 0, enabled: false, interrupt: false });
+    pmu.program(this.hwIdx(c.event.hw.idx), { ctxMask: 0, enabled: false, interrupt: false });
     this.kernel.cpus[cpu].rearm();
   }
 
   private fold(cpu: number, c: GuestCounter): void {
     const pmu = this.kernel.cpus[cpu].pmu;
-    const now = pmu.snapshot(c.event.hw.idx);
-    const span = 2 ** Math.min(pmu.counter(c.event.hw.idx).width, 52);
+    const hw = this.hwIdx(c.event.hw.idx);
+    const now = pmu.snapshot(hw);
+    const span = 2 ** Math.min(pmu.counter(hw).width, 52);
     let delta = (((now - c.snapshot) % span) + span) % span;
     // A counter that reads lower than its snapshot was rewritten in between
     // (restored at entry), not advanced by 2^48 events: nothing was counted.
@@ -137,8 +150,13 @@ class MediatedGuestPmu extends GuestCorePmu {
   }
 
   /** PERF_GUEST_MEDIATED_PMI_VECTOR: a guest counter overflowed; exit and inject at re-entry. */
-  private mediatedPmi(vcpu: Vcpu, cpu: number): void {
+  /**
+   * The guest's counters interrupt on their own vector (PERF_GUEST_MEDIATED_PMI_VECTOR
+   * on x86): exit and inject at re-entry. Anything else that overflowed is the host's.
+   */
+  private guestPmi(vcpu: Vcpu, cpu: number, now: number): void {
     if (this.collectOverflows(vcpu, cpu)) this.kernel.kick(vcpu.tid);
+    this.hostHandlers[cpu]?.(now);
   }
 
   /** Take the guest's overflowed counters off the hardware status into its pending PMI. */
@@ -146,7 +164,7 @@ class MediatedGuestPmu extends GuestCorePmu {
     const pmu = this.kernel.cpus[cpu].pmu;
     let any = false;
     for (const c of this.counters[vcpu.index].values()) {
-      const idx = c.event.hw.idx;
+      const idx = this.hwIdx(c.event.hw.idx);
       if (!pmu.status[idx]) continue;
       pmu.ack(idx);
       this.fold(cpu, c);
@@ -175,16 +193,17 @@ class MediatedGuestPmu extends GuestCorePmu {
 
 export function mediatedVpmu(hostPerf: PerfCore, kernel: Kernel): VpmuOps {
   const hostHandlers = kernel.cpus.map((c) => c.pmiHandler);
+  const host = kernel.cpus[0].model;
+  const guestPmu = (vm: Vm) => vm.guest.hwPmu as PassthroughGuestPmu | null;
   return {
     design: 'mediated',
-    createGuestPmu: (vm) => new MediatedGuestPmu(vm, kernel),
+    createGuestPmu: (vm) => new PassthroughGuestPmu(vm, kernel, guestModel(host, host.version), (i) => i, hostHandlers),
     load(vcpu, cpu, now) {
       hostPerf.perf_load_guest_context(cpu, now);
-      (vcpu.vm.guest.hwPmu as MediatedGuestPmu | null)?.load(vcpu, cpu);
+      guestPmu(vcpu.vm)?.load(vcpu, cpu);
     },
     put(vcpu, cpu, now) {
-      (vcpu.vm.guest.hwPmu as MediatedGuestPmu | null)?.put(vcpu, cpu);
-      kernel.cpus[cpu].pmiHandler = hostHandlers[cpu] ?? kernel.cpus[cpu].pmiHandler;
+      guestPmu(vcpu.vm)?.put(vcpu, cpu);
       hostPerf.perf_put_guest_context(cpu, now);
     },
     trapsCounterReads: false,

@@ -102,7 +102,7 @@ export async function statCommand(argv: readonly string[], io: CliIo): Promise<n
 export async function writeBackground(io: CliIo, background: readonly BackgroundResult[]): Promise<void> {
   for (const b of background) {
     if (!b.stat) continue;
-    await writeChunks(io.stderr, [`# scenario perf[${b.index}] on host: perf ${b.run}\n`, formatStatStd(b.stat, `perf ${b.run}`)]);
+    await writeChunks(io.stderr, [`# scenario perf[${b.index}] on ${b.on}: perf ${b.run}\n`, formatStatStd(b.stat, `perf ${b.run}`)]);
   }
 }
 

@@ -196,3 +196,41 @@ describe('migration', () => {
     }
   });
 });
+
+describe('arm64 PMU partitioning', () => {
+  const arm = (vpmu: string, hostStat: string) =>
+    parseScenario(
+      [
+        'format: 1',
+        'duration: 200ms',
+        'machine: { arch: arm64, cpus: 2 }',
+        'kvm: { host_counters: 2 }',
+        'host: { workloads: [ { program: spin, cpus: [0] } ] }',
+        'vms:',
+        `  - { name: vm0, vcpus: 1, vpmu: ${vpmu}, cpus: [1], workloads: [ { program: spin } ] }`,
+        'perf:',
+        `  - { on: vm0, run: "${hostStat}" }`,
+      ].join('\n'),
+      'arm.yaml',
+    ).scenario;
+
+  it('73: shrinks the host to host_counters event counters while the guest counts exactly on its share', () => {
+    const hostEvents = ['-a', '-e', 'r0008,r0012,r0010,r0011'];
+    const guestStat = 'stat -a -e cycles,instructions --truth';
+    for (const [vpmu, multiplexed] of [
+      ['partitioned', true],
+      ['emulated', false],
+    ] as const) {
+      const r = runStat(arm(vpmu, guestStat), stat(hostEvents));
+      // Four GP events on the host: with two counters left it must multiplex.
+      expect(r.run.counters.some((c) => c.running < c.enabled)).toBe(multiplexed);
+      const guest = r.background[0].stat;
+      if (!guest) throw new Error('no guest stat');
+      for (const c of guest.counters) expect(c.value).toBe(c.truth);
+    }
+  });
+
+  it('is refused on x86, as mediated is on arm64', () => {
+    expect(() => new Machine(scenario({ vpmu: 'partitioned' }))).toThrow(/vm0: vpmu partitioned: not available on this x86_64 host/);
+  });
+});
