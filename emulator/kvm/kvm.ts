@@ -18,6 +18,7 @@ import type { VpmuOps } from './vpmu/design';
 import { emulatedVpmu } from './vpmu/emulated';
 import { mediatedVpmu } from './vpmu/mediated';
 import { noVpmu } from './vpmu/none';
+import { paravirtVpmu } from './vpmu/paravirt';
 import { defaultHostCounters, partitionedVpmu } from './vpmu/partitioned';
 import type { CpuPmu } from '../perf/cpu-pmu';
 
@@ -36,7 +37,7 @@ export class Kvm {
     private readonly hostPmu: CpuPmu,
     private readonly hostCounters: number | null,
   ) {
-    this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host) };
+    this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host), paravirt: paravirtVpmu(hostPerf, host) };
     // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's.
     if (host.cpus[0].model.arch === 'x86_64') this.designs.mediated = mediatedVpmu(hostPerf, host);
     hostPerf.openChecks.push((event) =>

@@ -85,12 +85,14 @@ export class Vm {
   /**
    * A timeline action (scenario `timeline:`): the VMM stops the vCPUs
    * (pause, stop) or stops them for a migration's downtime, saves the vPMU
-   * state and restores it on the other side. Every x86 design modelled here
-   * keeps its state in MSRs KVM migrates, so the counts carry on.
+   * state and restores it on the other side: the designs that keep it in
+   * registers KVM migrates carry on; the paravirtual one loses its host-side
+   * events (VpmuOps.migrate).
    */
   act(action: 'migrate' | 'stop' | 'pause' | 'resume', now: number): { start: number; end: number } {
     const until = action === 'migrate' ? now + MIGRATION_DOWNTIME_NS : action === 'resume' ? 0 : Infinity;
     for (const v of this.vcpus) v.pausedUntil = until;
+    if (action === 'migrate') this.vpmu.migrate?.(this);
     if (action === 'resume') for (const t of this.tasks) this.host.wakeIfSleeping(t);
     else for (const t of this.tasks) this.host.freeze(t.tid, until);
     return { start: now, end: Number.isFinite(until) ? Math.max(until, now) : now };

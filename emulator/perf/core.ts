@@ -692,6 +692,11 @@ export class PerfCore {
     return out;
   }
 
+  /** perf_event_release_kernel: a kernel owner (KVM) lets go of its counter. */
+  perf_event_release_kernel(event: PerfEvent): void {
+    if (event.state > PerfEventState.EXIT) this.perf_remove_from_context(event);
+  }
+
   /** PERF_EVENT_IOC_PERIOD from inside the kernel (KVM reprogramming a backing event). */
   setPeriod(event: PerfEvent, value: number): number {
     return this.perf_event_period(event, value, this.kernel.now());

@@ -21,4 +21,9 @@ export interface VpmuOps {
   readonly trapsCounterReads: boolean;
   /** Host time to switch PMU state at each entry/exit pair, ns. */
   readonly switchCostNs: number;
+  /**
+   * What migrating the VM does to the design's state. Absent: KVM saves and
+   * restores it with the vCPU's MSRs/registers and the counts carry on.
+   */
+  migrate?(vm: Vm): void;
 }

@@ -21,6 +21,7 @@ import { is_sampling_event } from '../../perf/overflow';
 import { PERF_EF_UPDATE } from '../../perf/pmu';
 import { makeAttr, PERF_TYPE_RAW } from '../../perf/attr';
 import type { Kernel } from '../../os/kernel';
+import type { ExitReason } from '../exits';
 import type { Vm } from '../vm';
 import type { VpmuOps } from './design';
 import { GuestCorePmu, guestModel, guestSetPeriod } from './guest-pmu';
@@ -34,7 +35,31 @@ interface Backing {
   folded: number;
 }
 
-class EmulatedGuestPmu extends GuestCorePmu {
+/**
+ * What each guest access to a counter costs: the exits it takes. Trap-and-
+ * emulate traps MSR and RDPMC accesses; the paravirtual interface makes
+ * hypercalls instead and reads a shared page.
+ */
+export interface AccessTraps {
+  /** Program and enable a counter. */
+  program: [ExitReason, number];
+  disable: [ExitReason, number];
+  /** Read a counter; null when it needs no exit. */
+  read: [ExitReason, number] | null;
+  /** Re-arm after an overflow; null when the host does it on its own. */
+  rearm: [ExitReason, number] | null;
+}
+
+const TRAP_AND_EMULATE: AccessTraps = {
+  // The selector and the counter: two MSR writes.
+  program: ['MSR_WRITE', 2],
+  disable: ['MSR_WRITE', 1],
+  read: ['RDPMC', 1],
+  rearm: ['MSR_WRITE', 1],
+};
+
+/** A guest PMU whose counters are host perf events KVM creates for them. */
+export class BackedGuestPmu extends GuestCorePmu {
   private readonly backing = new Map<PerfEvent, Backing>();
 
   constructor(
@@ -42,8 +67,17 @@ class EmulatedGuestPmu extends GuestCorePmu {
     arch: CpuPmuArch,
     private readonly hostPerf: PerfCore,
     private readonly kernel: Kernel,
+    private readonly traps: AccessTraps = TRAP_AND_EMULATE,
   ) {
     super(vm, arch, guestModel(kernel.cpus[0].model, KVM_PMU_VERSION));
+  }
+
+  /** The host-side events are gone (a migration the design cannot carry): counters stop. */
+  dropBacking(): void {
+    // What the host last wrote to the shared page stays; nothing is added after.
+    for (const event of this.backing.keys()) this.fold(event);
+    for (const b of this.backing.values()) this.hostPerf.perf_event_release_kernel(b.host);
+    this.backing.clear();
   }
 
   /** The guest writes the selector and the counter: two MSR exits, then KVM reprograms. */
@@ -51,7 +85,7 @@ class EmulatedGuestPmu extends GuestCorePmu {
     if (!event.hw.stopped) return;
     event.hw.stopped = false;
     const vcpu = this.vm.vcpus[event.ctx.activeCpu];
-    vcpu.exit('MSR_WRITE', 2, true);
+    vcpu.exit(this.traps.program[0], this.traps.program[1], true);
     const sampling = is_sampling_event(event);
     const left = sampling ? guestSetPeriod(event.hw) : 0;
     const existing = this.backing.get(event);
@@ -81,16 +115,17 @@ class EmulatedGuestPmu extends GuestCorePmu {
 
   stop(event: PerfEvent, flags: number): void {
     if (event.hw.stopped) return;
-    this.vm.vcpus[event.ctx.activeCpu].exit('MSR_WRITE', 1, true);
+    this.vm.vcpus[event.ctx.activeCpu].exit(this.traps.disable[0], this.traps.disable[1], true);
     const b = this.backing.get(event);
     if (b) this.hostPerf.perf_event_disable(b.host, this.kernel.now());
     event.hw.stopped = true;
     if (flags & PERF_EF_UPDATE) this.read(event);
   }
 
-  /** RDPMC traps; the value is the backing event's count since it was created. */
+  /** The value is the backing event's count since it was created (RDPMC traps under trap-and-emulate). */
   read(event: PerfEvent): void {
-    this.vm.vcpus[event.ctx.activeCpu].exit('RDPMC', 1, true);
+    const read = this.traps.read;
+    if (read) this.vm.vcpus[event.ctx.activeCpu].exit(read[0], read[1], true);
     this.fold(event);
   }
 
@@ -125,7 +160,8 @@ class EmulatedGuestPmu extends GuestCorePmu {
       const b = this.backing.get(event);
       if (stop) this.stop(event, 0);
       else if (b) {
-        vcpu.exit('MSR_WRITE', 1, true);
+        const rearm = this.traps.rearm;
+        if (rearm) vcpu.exit(rearm[0], rearm[1], true);
         this.hostPerf.setPeriod(b.host, Math.max(1, event.hw.period_left));
       }
     });
@@ -136,7 +172,7 @@ class EmulatedGuestPmu extends GuestCorePmu {
 export function emulatedVpmu(hostPerf: PerfCore, kernel: Kernel): VpmuOps {
   return {
     design: 'emulated',
-    createGuestPmu: (vm) => new EmulatedGuestPmu(vm, cpuPmuArchFor(kernel.cpus[0].model), hostPerf, kernel),
+    createGuestPmu: (vm) => new BackedGuestPmu(vm, cpuPmuArchFor(kernel.cpus[0].model), hostPerf, kernel),
     load: () => undefined,
     put: () => undefined,
     trapsCounterReads: true,
