@@ -174,26 +174,20 @@ describe('guestperf collapse, the command', () => {
 });
 
 describe('guestperf, the command list', () => {
-  it('lists every subcommand of the contract and marks the ones not built yet', async () => {
+  it('lists every subcommand of the contract, each with its summary', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const name of ['kvm-stat']) {
-      expect(r.stdout).toMatch(new RegExp(`^  ${name} +.*\\(not yet available\\)$`, 'm'));
+    for (const name of ['stat', 'record', 'report', 'script', 'collapse', 'convert', 'compare', 'kvm-stat', 'scenarios']) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     }
-    for (const name of ['collapse', 'convert', 'script', 'report', 'stat', 'record', 'scenarios', 'compare']) {
-      expect(r.stdout).toMatch(new RegExp(`^  ${name} +`, 'm'));
-      expect(r.stdout).not.toMatch(new RegExp(`^  ${name} +.*\\(not yet available\\)$`, 'm'));
-    }
+    expect(r.stdout).not.toContain('not yet available');
     expect(r.stdout).toMatch(/^ {2}collapse +fold perf script text into folded stacks \(stackcollapse-perf\.pl compatible\)$/m);
   });
 
-  it('gives each subcommand a --help, and refuses to run one not built yet', async () => {
+  it('gives each subcommand a --help, and refuses an unknown one', async () => {
     const help = await run(['kvm-stat', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: guestperf kvm-stat \[scenario options\] \[--event vmexit\|mmio\|ioport\]/);
-    expect(help.stdout).toContain('(not yet available)');
-    const kvmStat = await run(['kvm-stat']);
-    expect([kvmStat.code, kvmStat.stderr]).toEqual([2, 'guestperf kvm-stat: not yet available in this build\n']);
     const unknown = await run(['frobnicate']);
     expect([unknown.code, unknown.stderr]).toEqual([2, 'guestperf: unknown command "frobnicate" (run guestperf --help for the list)\n']);
   });
