@@ -22,7 +22,7 @@ import {
   PERF_SAMPLE_TIME,
 } from '../perf/attr';
 import { PerfIoc, type PerfCore } from '../perf/core';
-import { PerfEventState } from '../perf/event';
+import { type PerfEvent, PerfEventState } from '../perf/event';
 import type { RingBuffer } from '../perf/ring-buffer';
 import type { EventQueue } from '../sim/event-queue';
 import type { SymbolTable } from '../os/symbols';
@@ -74,6 +74,7 @@ export class PerfRecordSession {
   private lastTruth = new Float64Array(HW_EVENT_COUNT);
   private readonly errorSince = new Map<number, number>();
   private readonly errorMarkers: { name: string; start: number; end: number }[] = [];
+  private readonly kernelErrors: { event: PerfEvent; start: number }[] = [];
   private startTime = 0;
   private polling = false;
 
@@ -144,6 +145,10 @@ export class PerfRecordSession {
 
   start(): void {
     this.opened.evsels.forEach((o) => this.writer.event(o.evsel));
+    // Kernel-owned events (KVM's backing counters) that go to ERROR are part of the story too.
+    this.host.perf.errorListeners.push((event, now) => {
+      if (event.owner.kind === 'kernel' && this.polling) this.kernelErrors.push({ event, start: now });
+    });
     this.startTime = this.host.now();
     for (const o of this.opened.evsels)
       if (evselIsGroupLeader(o.evsel)) for (const fd of o.fds) if (fd >= 0) this.host.perf.ioctl(fd, PerfIoc.ENABLE);
@@ -234,6 +239,11 @@ export class PerfRecordSession {
     for (const [id, start] of this.errorSince) {
       const o = this.opened.evsels.find((e) => e.fds.some((fd) => this.host.perf.eventOf(fd)?.id === id));
       this.errorMarkers.push({ name: o?.evsel.name ?? 'event', start, end: now });
+    }
+    for (const { event, start } of this.kernelErrors) {
+      const config = `r${event.attr.config.toString(16)}`;
+      const owner = event.attr.exclude_host ? 'KVM guest counter' : 'kernel counter';
+      this.errorMarkers.push({ name: `${owner} ${config} (pinned, task ${event.ctx.taskId ?? '-'})`, start, end: now });
     }
     for (const m of this.errorMarkers) this.writer.errorMarker(m);
     for (const t of this.host.timeline())

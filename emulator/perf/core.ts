@@ -115,6 +115,8 @@ export class PerfCore {
    */
   readonly openChecks: ((event: PerfEvent) => number)[] = [];
   private readonly overflowEnv: OverflowEnv[];
+  /** Told whenever a pinned group goes to ERROR (recordings turn it into a marker). */
+  readonly errorListeners: ((event: PerfEvent, now: number) => void)[] = [];
 
   constructor(
     readonly kernel: PerfKernel,
@@ -373,6 +375,7 @@ export class PerfCore {
       canAddHw.set(pmu, false);
       if (group.attr.pinned) {
         perf_event_set_state(group, PerfEventState.ERROR);
+        for (const listen of this.errorListeners) listen(group, this.kernel.now());
       } else {
         ctx.rotate_necessary = true;
         this.armMuxTimer(cpu, pmu);

@@ -246,3 +246,24 @@ describe('arm64 PMU partitioning', () => {
     expect(() => new Machine(scenario({ vpmu: 'partitioned' }))).toThrow(/vm0: vpmu partitioned: not available on this x86_64 host/);
   });
 });
+
+describe('ERROR states in a trace', () => {
+  it('marks a KVM backing counter that a busy host leaves in ERROR', () => {
+    const text = [
+      'format: 1',
+      'duration: 100ms',
+      'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+      'vms:',
+      '  - { name: vm0, vcpus: 1, vpmu: emulated, cpus: [1], workloads: [ { program: spin } ] }',
+      'perf:',
+      `  - { on: host, run: "${HOG}" }`,
+      '  - { on: vm0, run: "stat -a -e instructions", at: 10ms }',
+    ].join('\n');
+    const r = runRecord(parseScenario(text, 'e.yaml').scenario, parsePerfCommand(['record', '-a', '-e', 'cpu-clock']) as RecordOptions, '');
+    const m = r.profile.markers;
+    const errors = Array.from({ length: m.length }, (_, i) => i).filter((i) => m.kind[i] === 4);
+    expect(errors.length).toBe(1);
+    expect(r.profile.strings[m.name[errors[0]]]).toMatch(/^KVM guest counter rc0 \(pinned, task \d+\): ERROR$/);
+    expect(m.start[errors[0]]).toBe(10 * MS);
+  });
+});
