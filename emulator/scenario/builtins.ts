@@ -17,7 +17,7 @@ export interface BuiltinScenario {
 export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   {
     name: 'default',
-    summary: 'x86_64 Intel host, 4 CPUs: compile, webserver, database and spin pinned across the CPUs',
+    summary: 'x86_64 Intel host, 4 CPUs running compile, database and spin, and a 2-vCPU guest (emulated vPMU) serving web traffic',
     yaml: `format: 1
 name: default
 seed: 1
@@ -26,18 +26,27 @@ machine:
   arch: x86_64
   vendor: intel
   cpus: 4
+kvm:
+  vpmu: emulated
 host:
   workloads:
     - program: compile
       threads: 2
       cpus: [0, 1]
       comm: make
-    - program: webserver
-      cpus: [1, 2]
     - program: database
-      cpus: [2, 3]
+      cpus: [1, 2]
     - program: spin
       cpus: [3]
+vms:
+  - name: vm0
+    vcpus: 2
+    cpus: [2, 3]
+    workloads:
+      - program: webserver
+        threads: 2
+      - program: compile
+        comm: cc1
 `,
   },
   {

@@ -24,13 +24,13 @@ describe('built-in scenarios', () => {
       const parsed = loadBuiltinScenario(builtin.name);
       expect(parsed?.scenario.name).toBe(builtin.name);
       expect(builtin.summary).not.toMatch(/\n/);
-      expect(parsed?.scenario.vms).toEqual([]);
+      expect(parsed?.scenario.vms.length).toBe(builtin.name === 'default' ? 1 : 0);
       expect(parsed?.scenario.perf).toEqual([]);
     }
     expect(loadBuiltinScenario('no-such')).toBeUndefined();
   });
 
-  it('default is a 4-CPU Intel host with pinned host workloads for 2s', () => {
+  it('default is a 4-CPU Intel host with pinned host workloads and a 2-vCPU guest for 2s', () => {
     const { scenario } = loadBuiltinScenario('default')!;
     expect(scenario.machine).toEqual({
       arch: 'x86_64',
@@ -42,11 +42,11 @@ describe('built-in scenarios', () => {
     expect(scenario.duration).toBe(2_000_000_000);
     expect(scenario.host.workloads.map((w) => [w.program, w.threads])).toEqual([
       ['compile', 2],
-      ['webserver', 1],
       ['database', 1],
       ['spin', 1],
     ]);
     expect(scenario.host.workloads.every((w) => w.cpus !== null)).toBe(true);
+    expect(scenario.vms.map((v) => [v.name, v.vcpus, v.vpmu, v.cpus])).toEqual([['vm0', 2, 'emulated', [2, 3]]]);
   });
 
   it('arm64-host and amd-host get their vendors and watchdog defaults', () => {
