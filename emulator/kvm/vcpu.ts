@@ -155,7 +155,7 @@ export class Vcpu implements BurstSource {
     if (!runner) return;
     const reads = Math.floor((ran / 1000) * runner.pmuReadsPerUs);
     if (reads > 0 && this.vm.vpmu.trapsCounterReads) this.exit('RDPMC', reads, true);
-    if (/notify|kick/.test(runner.leafName)) this.exit('IO_INSTRUCTION');
+    if (runner.leafKicksDevice) this.exit('IO_INSTRUCTION');
   }
 
   private handleExit(reason: ExitReason, extra: number): BurstPlan {

@@ -20,8 +20,9 @@ export interface RunnerContexts {
 
 export class ProgramRunner {
   private readonly burst: Burst = newBurst();
-  private readonly tags = new Map<number, (ExecTag & { path: Int32Array })[]>();
+  private readonly tags = new Map<number, (ExecTag & { hash2: number })[]>();
   private readonly symbolOf: Int32Array;
+  private readonly kicks: Uint8Array;
   /** The plan object is reused: the caller copies what it keeps. */
   private readonly plan: BurstPlan;
 
@@ -37,6 +38,7 @@ export class ProgramRunner {
     private readonly rng: Rng,
   ) {
     this.symbolOf = Int32Array.from(program.functions, (f) => symbols.intern(f.name, f.dso, f.mode === 'kernel', space));
+    this.kicks = Uint8Array.from(program.functions, (f) => (/notify|kick/.test(f.name) ? 1 : 0));
     this.plan = { tag: null as unknown as ExecTag, rates: new Float64Array(7), durationNs: 0, sleepNs: 0, faultsPerMs: 0, truth: null };
   }
 
@@ -58,38 +60,34 @@ export class ProgramRunner {
     return this.program.functions[this.burst.leaf]?.pmu_reads_per_us ?? 0;
   }
 
-  /** The function the last burst runs (its own code). */
-  get leafName(): string {
-    return this.program.functions[this.burst.leaf]?.name ?? '';
+  /**
+   * Whether the last burst ended notifying a device (a virtio queue kick):
+   * in a guest, that write traps to the VMM as an I/O exit.
+   */
+  get leafKicksDevice(): boolean {
+    return this.kicks[this.burst.leaf] === 1;
   }
 
   private tagFor(burst: Burst): ExecTag {
-    const { stack, depth } = burst;
+    const { stack, depth, hash2 } = burst;
     const h = burst.hash;
     let bucket = this.tags.get(h);
     if (bucket) {
-      for (const tag of bucket) if (samePath(tag.path, stack, depth)) return tag;
+      for (const tag of bucket) if (tag.hash2 === hash2 && tag.stack.length === depth) return tag;
     } else {
       bucket = [];
       this.tags.set(h, bucket);
     }
     const fns = this.program.functions;
-    const path = stack.slice(0, depth);
     const symbols = new Int32Array(depth);
     let kernelFrom = depth;
     for (let i = 0; i < depth; i++) {
-      symbols[i] = this.symbolOf[path[i]];
-      if (kernelFrom === depth && fns[path[i]].mode === 'kernel') kernelFrom = i;
+      symbols[i] = this.symbolOf[stack[i]];
+      if (kernelFrom === depth && fns[stack[i]].mode === 'kernel') kernelFrom = i;
     }
     const ctx = fns[burst.leaf].mode === 'kernel' ? this.contexts.kernel : this.contexts.user;
-    const tag = { pid: this.pid, tid: this.tid, ctx, stack: symbols, kernelFrom, path };
+    const tag = { pid: this.pid, tid: this.tid, ctx, stack: symbols, kernelFrom, hash2 };
     bucket.push(tag);
     return tag;
   }
-}
-
-function samePath(path: Int32Array, stack: Int32Array, depth: number): boolean {
-  if (path.length !== depth) return false;
-  for (let i = 0; i < depth; i++) if (path[i] !== stack[i]) return false;
-  return true;
 }

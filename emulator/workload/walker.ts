@@ -68,8 +68,13 @@ export interface Burst {
   /** stack[0 .. depth): function indices, root first. */
   readonly stack: Int32Array;
   depth: number;
-  /** A hash of stack[0 .. depth), for interning the path (tags, callchains). */
+  /**
+   * Two independent hashes of stack[0 .. depth) (polynomial and FNV-1a): with
+   * the depth they identify a path for interning (tags, callchains) without
+   * comparing deep stacks; a collision of both is about one in 2^64.
+   */
   hash: number;
+  hash2: number;
   /** The function whose own code runs (stack[depth - 1]): its mode, rates, faults and PMU reads. */
   leaf: number;
   /** Length of the burst. */
@@ -79,7 +84,7 @@ export interface Burst {
 }
 
 export function newBurst(): Burst {
-  return { stack: new Int32Array(MAX_STACK_DEPTH), depth: 0, hash: 0, leaf: -1, durationNs: 0, sleepNs: 0 };
+  return { stack: new Int32Array(MAX_STACK_DEPTH), depth: 0, hash: 0, hash2: 0, leaf: -1, durationNs: 0, sleepNs: 0 };
 }
 
 /** Walk `program` from its entry and write the next burst into `out`. */
@@ -89,9 +94,11 @@ export function nextBurst(program: CompiledProgram, rng: Rng, out: Burst): void 
   let f = program.entry;
   let depth = 0;
   let hash = 0;
+  let hash2 = 0x811c9dc5;
   for (;;) {
     stack[depth++] = f;
     hash = (Math.imul(hash, 31) + f + 1) | 0;
+    hash2 = Math.imul(hash2 ^ (f + 1), 0x01000193);
     if (depth === MAX_STACK_DEPTH) break;
     const start = choiceStart[f];
     const last = choiceStart[f + 1] - 1;
@@ -107,6 +114,7 @@ export function nextBurst(program: CompiledProgram, rng: Rng, out: Burst): void 
   }
   out.depth = depth;
   out.hash = hash;
+  out.hash2 = hash2;
   out.leaf = f;
   out.durationNs = rng.exponential(program.burstNs[f]);
   const sleep = program.sleepNs[f];
