@@ -7,7 +7,7 @@
  * truth per hardware event, and markers for throttling, lost records and
  * events in ERROR.
  */
-import type { CounterScope, Profile } from '../../profile/model';
+import { type CounterScope, ExecContext, type Profile } from '../../profile/model';
 import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT, HW_EVENT_NAMES } from '../hw/events';
 import {
@@ -69,9 +69,10 @@ export class PerfRecordSession {
   /** Records become profile rows as they are drained, so none pile up in memory. */
   private readonly writer: RecordWriter;
   private readonly tracks: Track[];
-  private readonly truthTracks: Track[] = Array.from({ length: HW_EVENT_COUNT }, () => ({ time: [], value: [], running: [] }));
+  /** Truth per event, in host contexts then in guest contexts (index HW_EVENT_COUNT + e). */
+  private readonly truthTracks: Track[] = Array.from({ length: 2 * HW_EVENT_COUNT }, () => ({ time: [], value: [], running: [] }));
   private lastCounts: { value: number; enabled: number; running: number }[][] = [];
-  private lastTruth = new Float64Array(HW_EVENT_COUNT);
+  private lastTruth = new Float64Array(2 * HW_EVENT_COUNT);
   private readonly errorSince = new Map<number, number>();
   private readonly errorMarkers: { name: string; start: number; end: number }[] = [];
   private readonly kernelErrors: { event: PerfEvent; start: number }[] = [];
@@ -199,7 +200,7 @@ export class PerfRecordSession {
       t.running.push(enabled > 0 ? running / enabled : 0);
     });
     const truth = this.truthNow();
-    for (let e = 0; e < HW_EVENT_COUNT; e++) {
+    for (let e = 0; e < 2 * HW_EVENT_COUNT; e++) {
       const t = this.truthTracks[e];
       t.time.push(now);
       t.value.push(truth[e] - this.lastTruth[e]);
@@ -217,13 +218,16 @@ export class PerfRecordSession {
     }
   }
 
+  /** The truth so far on the recorded CPUs: host contexts in [0, N), guest contexts in [N, 2N). */
   private truthNow(): Float64Array<ArrayBuffer> {
-    const out = new Float64Array(HW_EVENT_COUNT);
+    const out = new Float64Array(2 * HW_EVENT_COUNT);
     const cpus = this.cpus[0] === -1 ? this.host.cpus.map((_, c) => c) : this.cpus;
     for (const c of cpus) {
       const truth = this.host.cpus[c].truth;
-      for (let ctx = 0; ctx < HW_CONTEXTS; ctx++)
-        for (let e = 0; e < HW_EVENT_COUNT; e++) out[e] += truth[ctx * HW_EVENT_COUNT + e];
+      for (let ctx = 0; ctx < HW_CONTEXTS; ctx++) {
+        const side = ctx === ExecContext.GuestKernel || ctx === ExecContext.GuestUser ? HW_EVENT_COUNT : 0;
+        for (let e = 0; e < HW_EVENT_COUNT; e++) out[side + e] += truth[ctx * HW_EVENT_COUNT + e];
+      }
     }
     return out;
   }
@@ -254,8 +258,14 @@ export class PerfRecordSession {
       const scope: CounterScope = a.exclude_guest && !a.exclude_host ? 'host' : a.exclude_host && !a.exclude_guest ? 'guest' : 'both';
       this.writer.counter(track(o.evsel.name, i, scope, this.tracks[i]));
     });
+    // A host recording keeps what ran on the host and in its guests apart; a guest's is all guest.
+    const self = this.host.machines.self !== null;
     HW_EVENT_NAMES.forEach((name, e) => {
-      if (this.truthTracks[e].value.some((v) => v > 0)) this.writer.counter(track(`${name} (truth)`, -1, 'truth', this.truthTracks[e]));
+      const host = this.truthTracks[e];
+      const guest = this.truthTracks[HW_EVENT_COUNT + e];
+      if (host.value.some((v) => v > 0)) this.writer.counter(track(`${name} (truth)`, -1, 'truth', host));
+      if (guest.value.some((v) => v > 0))
+        this.writer.counter(track(self ? `${name} (truth)` : `${name} (truth, guests)`, -1, 'truth', guest, self ? 1 : -1));
     });
     return this.writer.finish(meta);
   }
@@ -269,12 +279,12 @@ export class PerfRecordSession {
   }
 }
 
-function track(name: string, event: number, scope: CounterScope, t: Track) {
+function track(name: string, event: number, scope: CounterScope, t: Track, machine = 0) {
   return {
     name,
     event,
     scope,
-    machine: 0,
+    machine,
     cpu: -1,
     unit: '',
     time: Float64Array.from(t.time),

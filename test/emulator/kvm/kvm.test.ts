@@ -150,6 +150,14 @@ describe('recordings of a host running a guest', () => {
     expect(frames.some((f) => f.name === 'kvm_arch_vcpu_ioctl_run' && f.ctx === ExecContext.Hypervisor)).toBe(true);
     expect(frames.some((f) => f.ctx === ExecContext.GuestKernel && /^\[guest\.kernel\.kallsyms\.\d+\]$/.test(f.dso))).toBe(true);
     expect(p.machines.map((m) => m.kind)).toEqual(['host', 'guest']);
+    // The truth keeps host and guest execution apart, on the timeline as in the counts.
+    const truth = (name: string) => p.counters.find((c) => c.name === name && c.scope === 'truth');
+    const guestTruth = truth('cycles (truth, guests)');
+    expect(truth('cycles (truth)')?.machine).toBe(0);
+    expect(guestTruth?.machine).toBe(-1);
+    const guestCycles = Array.from(guestTruth?.value ?? []).reduce((a, b) => a + b, 0);
+    const vcpuTruth = r.profile.samples.length > 0 ? guestCycles : 0;
+    expect(vcpuTruth).toBeGreaterThan(1e8);
   });
 
   it('the guest’s own record sees its kernel and user code as guest contexts', () => {
