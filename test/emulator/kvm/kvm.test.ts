@@ -156,8 +156,7 @@ describe('recordings of a host running a guest', () => {
     expect(truth('cycles (truth)')?.machine).toBe(0);
     expect(guestTruth?.machine).toBe(-1);
     const guestCycles = Array.from(guestTruth?.value ?? []).reduce((a, b) => a + b, 0);
-    const vcpuTruth = r.profile.samples.length > 0 ? guestCycles : 0;
-    expect(vcpuTruth).toBeGreaterThan(1e8);
+    expect(guestCycles).toBeGreaterThan(1e8);
   });
 
   it('the guest’s own record sees its kernel and user code as guest contexts', () => {
