@@ -17,8 +17,6 @@ export const MSR_IA32_PMC0 = 0x4c1;
 export const MSR_PMC_FULL_WIDTH_BIT = MSR_IA32_PMC0 - MSR_IA32_PERFCTR0;
 /** IA32_FIXED_CTR0; fixed counter n is +n. */
 export const MSR_CORE_PERF_FIXED_CTR0 = 0x309;
-export const MSR_CORE_PERF_FIXED_CTR1 = 0x30a;
-export const MSR_CORE_PERF_FIXED_CTR2 = 0x30b;
 export const MSR_CORE_PERF_FIXED_CTR_CTRL = 0x38d;
 export const MSR_CORE_PERF_GLOBAL_STATUS = 0x38e;
 export const MSR_CORE_PERF_GLOBAL_CTRL = 0x38f;
@@ -45,7 +43,6 @@ export const ARCH_PERFMON_EVENTSEL_UMASK = 0xffn << 8n;
 export const ARCH_PERFMON_EVENTSEL_USR = 1n << 16n;
 export const ARCH_PERFMON_EVENTSEL_OS = 1n << 17n;
 export const ARCH_PERFMON_EVENTSEL_EDGE = 1n << 18n;
-export const ARCH_PERFMON_EVENTSEL_PIN_CONTROL = 1n << 19n;
 export const ARCH_PERFMON_EVENTSEL_INT = 1n << 20n;
 export const ARCH_PERFMON_EVENTSEL_ANY = 1n << 21n;
 export const ARCH_PERFMON_EVENTSEL_ENABLE = 1n << 22n;
