@@ -49,7 +49,13 @@ export class Kvm {
   createVm(spec: VmSpec, program: (name: string) => CompiledProgram, rng: Rng): Vm {
     if (spec.vpmu === 'partitioned' && !this.designs.partitioned && this.host.cpus[0].model.arch === 'arm64') {
       const model = this.host.cpus[0].model;
-      this.designs.partitioned = partitionedVpmu(this.host, this.hostPmu, this.hostCounters ?? defaultHostCounters(model));
+      try {
+        this.designs.partitioned = partitionedVpmu(this.host, this.hostPmu, this.hostCounters ?? defaultHostCounters(model));
+      } catch (e) {
+        // An impossible split (HPMN 0 without FEAT_HPMN0) is refused like the module parameter.
+        if (e instanceof RangeError) throw new KvmError(`${spec.name}: vpmu partitioned: ${e.message}`);
+        throw e;
+      }
     }
     const ops = this.designs[spec.vpmu];
     if (!ops)

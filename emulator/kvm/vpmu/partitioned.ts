@@ -1,8 +1,9 @@
 /**
  * arm64 PMU partitioning (Colton Lewis's series, v1 Jun 2025 → v6 Feb 2026,
- * not merged): the host keeps the event counters below HPMN (`host_counters`)
- * and never touches the others or the cycle counter, which belong to the
- * guest and are its hardware counters while it runs. No host event is ever
+ * not merged): MDCR_EL2.HPMN splits the event counters. [0, HPMN) and the
+ * cycle counter belong to the guest and are its hardware counters while it
+ * runs; the host keeps `host_counters` (reserved_host_counters) at
+ * [HPMN, N) and never touches the others (HPMN = N − host_counters). No host event is ever
  * scheduled out for the guest, and the guest's state is swapped at
  * vcpu_load/vcpu_put, not around the inner run loop as x86's mediated vPMU
  * does. The price is paid by the host: it has fewer counters, and its own
@@ -13,6 +14,7 @@ import type { CpuPmu } from '../../perf/cpu-pmu';
 import type { Kernel } from '../../os/kernel';
 import type { Vm } from '../vm';
 import type { VpmuOps } from './design';
+import { partitionCounters } from '../arm64/partition';
 import { PassthroughGuestPmu } from './mediated';
 
 /** The host's share when the scenario does not say: half the event counters. */
@@ -22,17 +24,17 @@ export function defaultHostCounters(model: PmuModel): number {
 
 export function partitionedVpmu(kernel: Kernel, hostPmu: CpuPmu, hostCounters: number): VpmuOps {
   const host = kernel.cpus[0].model;
-  const hpmn = hostCounters;
+  const split = partitionCounters(host.gpCounters, hostCounters);
   // Host perf never schedules on the guest's share, nor on the cycle counter (checklist 73).
-  for (let i = hpmn; i < host.gpCounters; i++) hostPmu.reserved.add(i);
+  for (const i of split.guest) hostPmu.reserved.add(i);
   hostPmu.reserved.add(ARMV8_IDX_CYCLE_COUNTER);
-  const guest: PmuModel = { ...host, gpCounters: host.gpCounters - hpmn, maxPrecise: 0 };
-  const hwIdx = (i: number) => (i === ARMV8_IDX_CYCLE_COUNTER ? i : hpmn + i);
+  const guest: PmuModel = { ...host, gpCounters: split.hpmn, maxPrecise: 0 };
   const hostHandlers = kernel.cpus.map((c) => c.pmiHandler);
   const guestPmu = (vm: Vm) => vm.guest.hwPmu as PassthroughGuestPmu | null;
   return {
     design: 'partitioned',
-    createGuestPmu: (vm) => new PassthroughGuestPmu(vm, kernel, guest, hwIdx, hostHandlers),
+    // Guest counter i is hardware counter i: the guest's share starts at 0.
+    createGuestPmu: (vm) => new PassthroughGuestPmu(vm, kernel, guest, (i) => i, hostHandlers),
     load: (vcpu, cpu) => guestPmu(vcpu.vm)?.load(vcpu, cpu),
     put: (vcpu, cpu) => guestPmu(vcpu.vm)?.put(vcpu, cpu),
     trapsCounterReads: false,
