@@ -40,6 +40,9 @@ export class Cpu {
    */
   execTag: unknown = null;
   readonly overflowTag: unknown[] = [];
+  /** /proc/interrupts: host PMU interrupts (NMIs on x86), and guest PMIs on the mediated vector (VPMI). */
+  nmiCount = 0;
+  vpmiCount = 0;
   /** Called at interrupt delivery with the CPU synced (the PMU driver's handle_irq). */
   pmiHandler: ((now: number) => void) | null = null;
 

@@ -230,6 +230,7 @@ export class CpuPmu implements Pmu {
   /** The PMI handler (x86_pmu_handle_irq / armv8pmu_handle_irq). */
   private handleIrq(cpuIdx: number, now: number): void {
     const cpu = this.cpus[cpuIdx];
+    cpu.nmiCount++;
     const st = this.state[cpuIdx];
     for (const counter of cpu.pmu.counters) {
       const idx = counter.idx;

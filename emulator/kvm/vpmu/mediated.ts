@@ -155,8 +155,14 @@ export class PassthroughGuestPmu extends GuestCorePmu {
    * on x86): exit and inject at re-entry. Anything else that overflowed is the host's.
    */
   private guestPmi(vcpu: Vcpu, cpu: number, now: number): void {
-    if (this.collectOverflows(vcpu, cpu)) this.kernel.kick(vcpu.tid);
-    this.hostHandlers[cpu]?.(now);
+    if (this.collectOverflows(vcpu, cpu)) {
+      // /proc/interrupts: the guest's PMIs show up as VPMI, not as host NMIs.
+      this.kernel.cpus[cpu].vpmiCount++;
+      this.kernel.kick(vcpu.tid);
+    }
+    // Whatever else overflowed belongs to the host's share (partitioning); with the
+    // mediated design nothing of the host's is on the PMU now.
+    if (this.kernel.cpus[cpu].pmu.overflowed().length > 0) this.hostHandlers[cpu]?.(now);
   }
 
   /** Take the guest's overflowed counters off the hardware status into its pending PMI. */

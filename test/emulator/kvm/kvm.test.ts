@@ -274,3 +274,44 @@ describe('ERROR states in a trace', () => {
     expect(m.start[errors[0]]).toBe(10 * MS);
   });
 });
+
+describe('mediated vPMU interrupts and context switch points', () => {
+  it('59: guest PMIs arrive on the mediated vector (VPMI), not as host NMIs', () => {
+    const sampled = runStat(
+      parseScenario(
+        [
+          'format: 1',
+          'duration: 100ms',
+          'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+          'vms: [ { name: vm0, vcpus: 1, vpmu: mediated, cpus: [1], workloads: [ { program: spin } ] } ]',
+          'perf: [ { on: vm0, run: "record -a -c 1000000" } ]',
+        ].join('\n'),
+        'v.yaml',
+      ).scenario,
+      stat(['-a', '-e', 'cpu-clock']),
+    );
+    const c = sampled.machine.cpus[1];
+    // ~300M guest cycles at one PMI per million: about 300, none of them an NMI.
+    expect(c.vpmiCount).toBeGreaterThan(250);
+    expect(c.nmiCount).toBe(0);
+  });
+
+  it('56: host exclude_guest events run while KVM handles exits, off only inside the run loop', () => {
+    const m = new Machine(scenario({ vpmu: 'mediated', guest: 'webserver', duration: '1s' }));
+    const fd = m.perf.perf_event_open(
+      makeAttr({ type: PERF_TYPE_HARDWARE, config: BigInt(PerfHwId.CPU_CYCLES), exclude_guest: true, read_format: 3n }),
+      -1,
+      1,
+      -1,
+      0,
+    );
+    m.runUntil(300 * MS);
+    const r = m.perf.read(fd, 64);
+    if (typeof r !== 'object') throw new Error('read failed');
+    const vcpu = m.kvm.vms[0].vcpus[0];
+    // CPU 1 runs only the vCPU: its host time is the exits' handling and HLT's idle.
+    expect(r.values[0].value).toBeGreaterThan(0);
+    expect(r.time_enabled).toBeGreaterThan(vcpu.hostNs);
+    expect(r.time_enabled).toBeLessThan(300 * MS);
+  });
+});
