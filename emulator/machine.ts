@@ -86,6 +86,8 @@ export class Machine {
     const vm = this.kvm.vms.find((v) => v.name === vmName);
     if (!vm) return;
     const span = vm.act(action, now);
+    // A stopped VM is torn down: KVM releases what it held (the mediated PMU's reference).
+    if (action === 'stop') this.kvm.destroyVm(vm);
     this.timelineMarkers.push({ vm: vmName, action, ...span });
   }
 

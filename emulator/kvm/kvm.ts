@@ -76,6 +76,16 @@ export class Kvm {
     return vm;
   }
 
+  /**
+   * kvm_arch_destroy_vm: a mediated VM's reference goes (perf_release_mediated_pmu);
+   * with the last one, host events may count in guests again.
+   */
+  destroyVm(vm: Vm): void {
+    if (vm.destroyed) return;
+    vm.destroyed = true;
+    if (vm.vpmu.design === 'mediated') this.nr_mediated_pmu_vms--;
+  }
+
   /** At the first KVM_CREATE_VCPU of a mediated VM: EBUSY while a host event counts in guests. */
   private perf_create_mediated_pmu(vm: string): void {
     const users = this.hostPerf.includeGuestEvents();

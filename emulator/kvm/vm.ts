@@ -26,6 +26,8 @@ const KVM_RATES = { ipc: 0.8, branches: 0.2, branch_miss: 0.03, cache_refs: 0.02
 
 export class Vm {
   readonly vcpus: Vcpu[] = [];
+  /** Torn down after a timeline stop. */
+  destroyed = false;
   private readonly tasks: Task[] = [];
   readonly pid: number;
   readonly guest: GuestPerf;

@@ -315,3 +315,28 @@ describe('mediated vPMU interrupts and context switch points', () => {
     expect(r.time_enabled).toBeLessThan(300 * MS);
   });
 });
+
+describe('the mediated PMU reference (checklist 51)', () => {
+  it('is taken per VM, held for the VM’s life, and released when the last mediated VM is destroyed', () => {
+    const text = [
+      'format: 1',
+      'duration: 300ms',
+      'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+      'vms:',
+      '  - { name: a, vcpus: 1, vpmu: mediated, cpus: [1], workloads: [ { program: spin } ] }',
+      '  - { name: b, vcpus: 1, vpmu: mediated, cpus: [1], workloads: [ { program: spin } ] }',
+      'timeline:',
+      '  - { at: 100ms, do: stop a }',
+      '  - { at: 200ms, do: stop b }',
+    ].join('\n');
+    const m = new Machine(parseScenario(text, 'r.yaml').scenario);
+    const open = () => m.perf.perf_event_open(makeAttr({ type: PERF_TYPE_HARDWARE, config: 0n }), -1, 0, -1, 0);
+    expect(m.kvm.nr_mediated_pmu_vms).toBe(2);
+    m.runUntil(150 * MS);
+    expect(m.kvm.nr_mediated_pmu_vms).toBe(1);
+    expect(open()).toBe(-Errno.EOPNOTSUPP);
+    m.runUntil(250 * MS);
+    expect(m.kvm.nr_mediated_pmu_vms).toBe(0);
+    expect(open()).toBeGreaterThanOrEqual(3);
+  });
+});
