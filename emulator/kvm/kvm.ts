@@ -14,6 +14,12 @@ import type { VmSpec, VpmuDesign } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
 import { Vm } from './vm';
+import {
+  KVM_PMU_EVENT_ALLOW,
+  KVM_PMU_EVENT_DENY,
+  type KvmX86PmuEventFilter,
+  setPmuEventFilter,
+} from './x86/event-filter';
 import type { VpmuOps } from './vpmu/design';
 import { emulatedVpmu } from './vpmu/emulated';
 import { mediatedVpmu } from './vpmu/mediated';
@@ -64,6 +70,7 @@ export class Kvm {
       );
     if (spec.vpmu === 'mediated') this.perf_create_mediated_pmu(spec.name);
     const vm = new Vm(spec, this.vms.length, ops, this.host, this.symbols);
+    if (spec.pmu_event_filter) vm.eventFilter = this.setPmuEventFilter(spec);
     this.vms.push(vm);
     const affinity = spec.cpus ?? this.host.cpus.map((_, i) => i);
     vm.createVcpus(affinity, rng);
@@ -84,6 +91,18 @@ export class Kvm {
     if (vm.destroyed) return;
     vm.destroyed = true;
     if (vm.vpmu.design === 'mediated') this.nr_mediated_pmu_vms--;
+  }
+
+  /** KVM_SET_PMU_EVENT_FILTER from the VMM, with the kernel's errnos. */
+  private setPmuEventFilter(spec: VmSpec): KvmX86PmuEventFilter {
+    const f = spec.pmu_event_filter;
+    if (!f) throw new Error('no filter');
+    const events = f.events.map((e) => BigInt(e));
+    const vendor = this.host.cpus[0].model.vendor === 'amd' ? 'amd' : 'intel';
+    const action = f.action === 'allow' ? KVM_PMU_EVENT_ALLOW : KVM_PMU_EVENT_DENY;
+    const r = setPmuEventFilter({ action, nevents: events.length, fixed_counter_bitmap: f.fixed_counter_bitmap, flags: 0, events }, vendor);
+    if ('errno' in r) throw new KvmError(`${spec.name}: KVM_SET_PMU_EVENT_FILTER: ${describeErrno(r.errno)}`);
+    return r.ok;
   }
 
   /** At the first KVM_CREATE_VCPU of a mediated VM: EBUSY while a host event counts in guests. */

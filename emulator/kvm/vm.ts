@@ -17,6 +17,7 @@ import { ExitTags } from './exits';
 import { GuestPerf } from './guest-perf';
 import { Vcpu } from './vcpu';
 import type { VpmuOps } from './vpmu/design';
+import type { KvmX86PmuEventFilter } from './x86/event-filter';
 
 /** Stop-and-copy downtime of a live migration: the guest does not run for this long. */
 const MIGRATION_DOWNTIME_NS = 30_000_000;
@@ -28,6 +29,8 @@ export class Vm {
   readonly vcpus: Vcpu[] = [];
   /** Torn down after a timeline stop. */
   destroyed = false;
+  /** KVM_SET_PMU_EVENT_FILTER, as installed by the VMM (x86). */
+  eventFilter: KvmX86PmuEventFilter | null = null;
   private readonly tasks: Task[] = [];
   readonly pid: number;
   readonly guest: GuestPerf;

@@ -19,7 +19,17 @@ import { ParseEventsError, parseEvents } from '../perf-tool/parse-events';
 import { pmusFor } from '../perf-tool/pmu-sysfs';
 import { BUILTIN_PROGRAM_NAMES } from '../workload/names';
 import { formatDuration } from './duration';
-import type { Arch, PerfSessionSpec, Scenario, TimelineAction, Vendor, VmSpec, VpmuDesign, WorkloadSpec } from './types';
+import type {
+  Arch,
+  PerfSessionSpec,
+  PmuEventFilterSpec,
+  Scenario,
+  TimelineAction,
+  Vendor,
+  VmSpec,
+  VpmuDesign,
+  WorkloadSpec,
+} from './types';
 import { VPMU_DESIGNS } from './types';
 import { readPrograms } from './validate-programs';
 import { closestName, YamlSource } from './yaml-reader';
@@ -196,7 +206,7 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
   if (!field.present) return [];
   const vms: VmSpec[] = [];
   for (const item of field.list()) {
-    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads']);
+    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads', 'pmu_event_filter']);
     const name = keys.name.string();
     if (!VM_NAME.test(name)) throw keys.name.error(`"${name}" is not a VM name (letters, digits, _ . - and no spaces)`);
     if (name === 'host') throw keys.name.error('"host" names the host in perf on: and --on; choose another name');
@@ -214,9 +224,26 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
       cpus,
       spe,
       workloads: keys.workloads.present ? readWorkloads(keys.workloads, context, { name, vcpus }) : [],
+      pmu_event_filter: keys.pmu_event_filter.present ? readEventFilter(keys.pmu_event_filter, machine) : null,
     });
   }
   return vms;
+}
+
+/**
+ * The VMM's KVM_SET_PMU_EVENT_FILTER, as written (x86 only). Its own rules
+ * (E2BIG above 300 events, EINVAL for bad masked entries) are the kernel's,
+ * checked when the VM is created.
+ */
+function readEventFilter(field: Field, machine: Scenario['machine']): PmuEventFilterSpec {
+  if (machine.arch !== 'x86_64') throw field.error('KVM_SET_PMU_EVENT_FILTER is x86 only (arm64 filters through the vCPU PMU attributes)');
+  const keys = field.record(['action', 'events', 'fixed_counter_bitmap']);
+  if (!keys.action.present) throw keys.action.error('missing (expected allow or deny)');
+  return {
+    action: keys.action.oneOf(['allow', 'deny'] as const),
+    events: keys.events.present ? keys.events.list().map((e) => e.integer(0, Number.MAX_SAFE_INTEGER)) : [],
+    fixed_counter_bitmap: keys.fixed_counter_bitmap.present ? keys.fixed_counter_bitmap.integer(0, 0xffffffff) : 0,
+  };
 }
 
 /** A guest with SPE must only run where SPE exists, as KVM's SPE series requires of the VMM. */

@@ -21,6 +21,14 @@ export interface WorkloadSpec {
   comm: string | null;
 }
 
+/** KVM_SET_PMU_EVENT_FILTER as a scenario writes it (project addition, x86 only). */
+export interface PmuEventFilterSpec {
+  action: 'allow' | 'deny';
+  /** Event selectors (event | umask << 8); masked entries need 64 bits and are not offered here. */
+  events: number[];
+  fixed_counter_bitmap: number;
+}
+
 export interface VmSpec {
   name: string;
   vcpus: number;
@@ -29,6 +37,8 @@ export interface VmSpec {
   cpus: number[] | null;
   spe: boolean;
   workloads: WorkloadSpec[];
+  /** The VMM installs this filter before the vCPUs run; null for none. */
+  pmu_event_filter: PmuEventFilterSpec | null;
 }
 
 export interface PerfSessionSpec {

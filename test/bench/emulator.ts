@@ -51,6 +51,7 @@ function child(cpus: number, hz: number, duration: number, vpmu?: VpmuDesign): R
         vpmu,
         cpus: [2, 3],
         spe: false,
+        pmu_event_filter: null,
         workloads: [
           { program: 'webserver', threads: 2, cpus: null, comm: null },
           { program: 'spin', threads: 1, cpus: null, comm: null },

@@ -88,6 +88,8 @@ export class BackedGuestPmu extends GuestCorePmu {
     vcpu.exit(this.traps.program[0], this.traps.program[1], true);
     const sampling = is_sampling_event(event);
     const left = sampling ? guestSetPeriod(event.hw) : 0;
+    // A filtered-out counter gets no backing event: it keeps its value and never counts.
+    if (!this.filterAllows(event)) return;
     const existing = this.backing.get(event);
     if (existing) {
       // Same selector: KVM only updates the period and re-enables (pmc_resume_counter).

@@ -6,7 +6,8 @@
  * design's: a backing host perf event (emulated) or the hardware counter
  * itself while the guest context is loaded (mediated).
  */
-import type { PmuModel } from '../../hw/pmu-model';
+import { INTEL_PMC_IDX_FIXED, type PmuModel } from '../../hw/pmu-model';
+import { filterAllowsFixed, filterAllowsGp } from '../x86/event-filter';
 import type { CpuPmuArch } from '../../perf/cpu-pmu';
 import { contextMask } from '../../perf/cpu-pmu';
 import { Errno } from '../../perf/errno';
@@ -86,6 +87,17 @@ export abstract class GuestCorePmu implements Pmu {
     this.stop(event, PERF_EF_UPDATE);
     this.assigned[cpu][event.hw.idx] = null;
     event.hw.idx = -1;
+  }
+
+  /**
+   * Whether the VM's event filter lets this guest counter count (KVM checks
+   * it when it reprograms a counter): a denied counter simply does not count.
+   */
+  protected filterAllows(event: PerfEvent): boolean {
+    const filter = this.vm.eventFilter;
+    if (!filter) return true;
+    if (event.hw.idx >= INTEL_PMC_IDX_FIXED) return filterAllowsFixed(filter, event.hw.idx - INTEL_PMC_IDX_FIXED);
+    return filterAllowsGp(filter, event.context as bigint, this.model.vendor === 'amd' ? 'amd' : 'intel');
   }
 
   abstract start(event: PerfEvent, flags: number): void;

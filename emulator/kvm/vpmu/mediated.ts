@@ -120,7 +120,9 @@ export class PassthroughGuestPmu extends GuestCorePmu {
     const sampling = is_sampling_event(e);
     const left = sampling ? (setPeriod ? guestSetPeriod(e.hw) : e.hw.period_left) : c.left;
     const hw = this.hwIdx(e.hw.idx);
-    pmu.program(hw, { event: e.hw.event, ctxMask: contextMask(e.attr) & GUEST_CONTEXTS, enabled: true, interrupt: true, globalEnabled: true });
+    // The filter clears ENABLE in the selector the hardware gets (eventsel_hw), not in the guest's.
+    const enabled = this.filterAllows(e);
+    pmu.program(hw, { event: e.hw.event, ctxMask: contextMask(e.attr) & GUEST_CONTEXTS, enabled, interrupt: true, globalEnabled: true });
     if (left > 0) pmu.writeNegated(hw, left);
     else pmu.write(hw, BigInt(-left));
     c.snapshot = pmu.snapshot(hw);

@@ -340,3 +340,35 @@ describe('the mediated PMU reference (checklist 51)', () => {
     expect(open()).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('KVM_SET_PMU_EVENT_FILTER from a scenario', () => {
+  const filtered = (vpmu: string, filter: string) =>
+    parseScenario(
+      [
+        'format: 1',
+        'duration: 100ms',
+        'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+        'vms:',
+        `  - { name: vm0, vcpus: 1, vpmu: ${vpmu}, cpus: [1], workloads: [ { program: spin } ], pmu_event_filter: ${filter} }`,
+      ].join('\n'),
+      'f.yaml',
+    ).scenario;
+
+  it('stops a denied GP counter under both designs while the allowed ones count exactly', () => {
+    for (const vpmu of ['emulated', 'mediated']) {
+      // Deny branch instructions (0xc4); r00c4 can only go on a GP counter.
+      const r = runStat(filtered(vpmu, '{ action: deny, events: [0xc4] }'), stat(['-a', '--truth', '-e', 'r00c4,r00c5']), 'vm0');
+      const [branches, misses] = r.run.counters;
+      expect(branches.value).toBe(0);
+      expect(branches.truth).toBeGreaterThan(1e6);
+      expect(misses.value).toBe(misses.truth);
+    }
+  });
+
+  it('refuses more than 300 events with E2BIG, as the VM’s error', () => {
+    const events = `[${Array.from({ length: 301 }, (_, i) => i).join(', ')}]`;
+    expect(() => new Machine(filtered('emulated', `{ action: allow, events: ${events} }`))).toThrow(
+      'vm0: KVM_SET_PMU_EVENT_FILTER: Argument list too long (E2BIG)',
+    );
+  });
+});

@@ -320,7 +320,7 @@ describe('defaults, JSON and determinism', () => {
       machine: { arch: 'x86_64', vendor: 'intel', cpus: 4, pmu: { counters: null, fixed: null, spe: [] }, nmi_watchdog: true },
       kvm: { vpmu: 'emulated', host_counters: null },
       host: { workloads: [{ program: 'spin', threads: 1, cpus: null, comm: null }] },
-      vms: [{ name: 'vm0', vcpus: 2, vpmu: 'emulated', cpus: null, spe: false, workloads: [] }],
+      vms: [{ name: 'vm0', vcpus: 2, vpmu: 'emulated', cpus: null, spe: false, workloads: [], pmu_event_filter: null }],
       perf: [{ on: 'host', run: 'stat -a', at: 0 }],
       timeline: [],
       programs: {},
