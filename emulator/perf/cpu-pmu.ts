@@ -49,6 +49,33 @@ interface CpuState {
   txn: PerfEvent[] | null;
 }
 
+/**
+ * Counters for `events` around the ones `taken` (and `reserved`), or null if
+ * they do not all fit: most constrained first, as x86_schedule_events orders
+ * by weight, ties in list order, each to its first free preferred counter.
+ */
+export function assignCounters(
+  events: readonly PerfEvent[],
+  taken: readonly (PerfEvent | null)[],
+  constraint: (event: PerfEvent) => readonly number[],
+  reserved: Iterable<number> = [],
+): number[] | null {
+  const used = new Set<number>(reserved);
+  taken.forEach((e, idx) => {
+    if (e) used.add(idx);
+  });
+  const options = events.map(constraint);
+  const order = events.map((_, i) => i).sort((a, b) => options[a].length - options[b].length || a - b);
+  const result: number[] = new Array(events.length);
+  for (const i of order) {
+    const idx = options[i].find((c) => !used.has(c));
+    if (idx === undefined) return null;
+    used.add(idx);
+    result[i] = idx;
+  }
+  return result;
+}
+
 export interface CpuPmuHost {
   overflow(event: PerfEvent, cpu: number, now: number, tag: unknown): boolean;
 }
@@ -172,21 +199,7 @@ export class CpuPmu implements Pmu {
   /** Pick counters for `events` around the ones already taken; null if they do not all fit. */
   private assign(events: readonly PerfEvent[], taken: readonly (PerfEvent | null)[]): number[] | null {
     // Counters the host has given away (arm64 partitioning) are never the host's.
-    const used = new Set<number>(this.reserved);
-    taken.forEach((e, idx) => {
-      if (e) used.add(idx);
-    });
-    const options = events.map((e) => this.arch.constraint(e, this.model));
-    // Most constrained first, as x86_schedule_events orders by weight; ties keep list order.
-    const order = events.map((_, i) => i).sort((a, b) => options[a].length - options[b].length || a - b);
-    const result: number[] = new Array(events.length);
-    for (const i of order) {
-      const idx = options[i].find((c) => !used.has(c));
-      if (idx === undefined) return null;
-      used.add(idx);
-      result[i] = idx;
-    }
-    return result;
+    return assignCounters(events, taken, (e) => this.arch.constraint(e, this.model), this.reserved);
   }
 
   private place(cpu: number, event: PerfEvent, idx: number): void {

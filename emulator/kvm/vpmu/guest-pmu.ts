@@ -9,7 +9,7 @@
 import { INTEL_PMC_IDX_FIXED, type PmuModel } from '../../hw/pmu-model';
 import { filterAllowsFixed, filterAllowsGp } from '../x86/event-filter';
 import type { CpuPmuArch } from '../../perf/cpu-pmu';
-import { contextMask } from '../../perf/cpu-pmu';
+import { assignCounters, contextMask } from '../../perf/cpu-pmu';
 import { Errno } from '../../perf/errno';
 import type { PerfEvent } from '../../perf/event';
 import { PERF_EF_START, PERF_EF_UPDATE, type Pmu, type PmuCapabilities } from '../../perf/pmu';
@@ -104,20 +104,9 @@ export abstract class GuestCorePmu implements Pmu {
   abstract stop(event: PerfEvent, flags: number): void;
   abstract read(event: PerfEvent): void;
 
-  /** Counters for `events` around the taken ones, most constrained first; null if they do not fit. */
+  /** Counters for `events` around the taken ones; null if they do not fit. */
   private place(events: readonly PerfEvent[], taken: readonly (PerfEvent | null)[]): number[] | null {
-    const used = new Set<number>();
-    taken.forEach((e, i) => e && used.add(i));
-    const options = events.map((e) => this.arch.constraint(e, this.model));
-    const order = events.map((_, i) => i).sort((a, b) => options[a].length - options[b].length || a - b);
-    const out: number[] = new Array(events.length);
-    for (const i of order) {
-      const idx = options[i].find((c) => !used.has(c));
-      if (idx === undefined) return null;
-      used.add(idx);
-      out[i] = idx;
-    }
-    return out;
+    return assignCounters(events, taken, (e) => this.arch.constraint(e, this.model));
   }
 
   private bind(cpu: number, event: PerfEvent, idx: number): void {
