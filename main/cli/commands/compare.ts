@@ -3,14 +3,11 @@
  * own perf stat against the truth of the guest's execution, and what the
  * design cost in VM-exits (shared reference cli.md).
  */
-import { KvmError } from '../../../emulator/kvm/kvm';
-import { parsePerfCommand, PerfUsageError, type StatOptions } from '../../../emulator/perf-tool/cmdline';
-import { ParseEventsError } from '../../../emulator/perf-tool/parse-events';
 import { VPMU_DESIGNS, type VpmuDesign } from '../../../emulator/scenario/types';
 import { applyOverrides, runStat } from '../../../emulator/session';
 import { CommandError, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
-import { loadScenarioOptions, SCENARIO_OPTIONS_HELP } from './scenario-options';
+import { loadScenarioOptions, perfOptions, runEmulator, SCENARIO_OPTIONS_HELP } from './scenario-options';
 
 export const COMPARE_USAGE = `Usage: guestperf compare [scenario options] --vpmu A,B,... [-e EVENTS]... [-j]
 
@@ -56,27 +53,12 @@ export async function compareCommand(argv: readonly string[], io: CliIo): Promis
     const loaded = await loadScenarioOptions(rest.filter((a) => a !== '-j' && a !== '--json'));
     const vm = loaded.on ?? loaded.scenario.vms[0]?.name;
     if (!vm || vm === 'host') throw new CommandError('compare needs a VM (the scenario has none, or --on names the host)');
-    let options: StatOptions;
-    try {
-      options = parsePerfCommand(['stat', '-a', '--truth', ...loaded.rest]) as StatOptions;
-    } catch (e) {
-      if (e instanceof PerfUsageError) throw new CommandError(e.message);
-      throw e;
-    }
+    const options = perfOptions('stat', ['-a', '--truth', ...loaded.rest]);
     if (options.events.length === 0) options.events = ['cycles,instructions'];
     const rows: Row[] = [];
     for (const design of designs as VpmuDesign[]) {
-      let result;
-      try {
-        result = runStat(applyOverrides(loaded.scenario, { vpmu: design }), options, vm);
-      } catch (e) {
-        if (e instanceof ParseEventsError) {
-          io.stderr.write(`${e.message}\n`);
-          return 2;
-        }
-        if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
-        throw e;
-      }
+      const result = runEmulator(io, () => runStat(applyOverrides(loaded.scenario, { vpmu: design }), options, vm));
+      if (!result) return 2;
       const target = result.machine.kvm.vms.find((v) => v.name === vm);
       const pmuExits = target?.vcpus.reduce((a, v) => a + v.pmuExits, 0) ?? 0;
       const vmExits = target?.vcpus.reduce((a, v) => a + [...v.exits.values()].reduce((b, s) => b + s.count, 0), 0) ?? 0;

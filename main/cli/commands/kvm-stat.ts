@@ -4,13 +4,11 @@
  * count, its share of samples and of handled time, min/max/avg handling time
  * with the stddev as a percentage of the mean, and the totals trailer.
  */
-import { KvmError } from '../../../emulator/kvm/kvm';
 import type { ExitStats } from '../../../emulator/kvm/vcpu';
-import { PerfUsageError, parsePerfCommand, type StatOptions } from '../../../emulator/perf-tool/cmdline';
 import { runStat } from '../../../emulator/session';
 import { CommandError, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
-import { loadScenarioOptions, SCENARIO_OPTIONS_HELP } from './scenario-options';
+import { loadScenarioOptions, perfOptions, runEmulator, SCENARIO_OPTIONS_HELP } from './scenario-options';
 
 export const KVM_STAT_USAGE = `Usage: guestperf kvm-stat [scenario options] [--event vmexit|mmio|ioport]
 
@@ -42,14 +40,9 @@ export async function kvmStatCommand(argv: readonly string[], io: CliIo): Promis
     const loaded = await loadScenarioOptions(rest);
     if (loaded.rest.length > 0) throw new CommandError(`unexpected argument "${loaded.rest[0]}" (see guestperf kvm-stat --help)`);
     if (loaded.scenario.vms.length === 0) throw new CommandError('the scenario has no VM to analyse');
-    let result;
-    try {
-      // The exits happen whatever perf does; a software event keeps the session out of the way.
-      result = runStat(loaded.scenario, parsePerfCommand(['stat', '-a', '-e', 'dummy']) as StatOptions);
-    } catch (e) {
-      if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
-      throw e;
-    }
+    // The exits happen whatever perf does; a software event keeps the session out of the way.
+    const result = runEmulator(io, () => runStat(loaded.scenario, perfOptions('stat', ['-a', '-e', 'dummy'])));
+    if (!result) return 2;
     const merged = new Map<string, ExitStats>();
     for (const vm of result.machine.kvm.vms)
       for (const v of vm.vcpus)

@@ -3,14 +3,11 @@
  * native trace (the window opens it; `guestperf report|script` read it).
  */
 import { formatById } from '../../../profile/formats/registry';
-import { parsePerfCommand, PerfUsageError, type RecordOptions } from '../../../emulator/perf-tool/cmdline';
-import { KvmError } from '../../../emulator/kvm/kvm';
-import { ParseEventsError } from '../../../emulator/perf-tool/parse-events';
 import { runRecord } from '../../../emulator/session';
 import { writeTrace } from '../../files/trace-io';
 import { CommandError, errnoText, runReporting } from './io';
 import type { CliIo } from './io';
-import { loadScenarioOptions, SCENARIO_OPTIONS_HELP } from './scenario-options';
+import { loadScenarioOptions, perfOptions, runEmulator, SCENARIO_OPTIONS_HELP } from './scenario-options';
 import { writeBackground } from './stat';
 
 export const RECORD_USAGE = `Usage: guestperf record [scenario options] [-e EVENTS]... [-F HZ | -c PERIOD] [-g] [-a] -o FILE
@@ -40,26 +37,10 @@ export async function recordCommand(argv: readonly string[], io: CliIo): Promise
   }
   return runReporting('record', io, async () => {
     const loaded = await loadScenarioOptions(argv);
-    let options: RecordOptions;
-    try {
-      options = parsePerfCommand(['record', ...loaded.rest]) as RecordOptions;
-    } catch (e) {
-      if (e instanceof PerfUsageError) throw new CommandError(`${e.message} (see guestperf record --help)`);
-      throw e;
-    }
+    const options = perfOptions('record', loaded.rest);
     if (options.output === null) throw new CommandError('-o FILE is required (see guestperf record --help)');
-    let result;
-    try {
-      result = runRecord(loaded.scenario, options, loaded.text, loaded.on);
-    } catch (e) {
-      if (e instanceof ParseEventsError) {
-        io.stderr.write(`${e.message}\n`);
-        return 2;
-      }
-      // A scenario the emulated kernel refuses fails the way the kernel does (status 2).
-      if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
-      throw e;
-    }
+    const result = runEmulator(io, () => runRecord(loaded.scenario, options, loaded.text, loaded.on));
+    if (!result) return 2;
     const failed = result.profile.events.length === 0 || result.samples === 0;
     const native = formatById('guestperf');
     if (!native) throw new Error('native format missing from the registry');

@@ -10,7 +10,10 @@ import { parseDuration } from '../../../emulator/scenario/duration';
 import { parseScenario, ScenarioError } from '../../../emulator/scenario/parse';
 import { type Scenario, VPMU_DESIGNS, type VpmuDesign } from '../../../emulator/scenario/types';
 import { applyOverrides, type ScenarioOverrides } from '../../../emulator/session';
-import { CommandError, errnoText } from './io';
+import { KvmError } from '../../../emulator/kvm/kvm';
+import { parsePerfCommand, PerfUsageError, type RecordOptions, type StatOptions } from '../../../emulator/perf-tool/cmdline';
+import { ParseEventsError } from '../../../emulator/perf-tool/parse-events';
+import { CommandError, type CliIo, errnoText } from './io';
 
 export const SCENARIO_OPTIONS_HELP = `Scenario options:
       --scenario FILE|NAME  a scenario file, or a built-in (guestperf scenarios); default: default
@@ -88,6 +91,36 @@ async function readScenario(ref: string): Promise<{ scenario: Scenario; text: st
     return { scenario: parseScenario(text, basename(ref)).scenario, text };
   } catch (e) {
     if (e instanceof ScenarioError) throw new CommandError(e.message);
+    throw e;
+  }
+}
+
+/** The perf tool's own options (what follows the scenario options), or a one-line usage error. */
+export function perfOptions(command: 'stat', argv: readonly string[]): StatOptions;
+export function perfOptions(command: 'record', argv: readonly string[]): RecordOptions;
+export function perfOptions(command: 'stat' | 'record', argv: readonly string[]): StatOptions | RecordOptions {
+  try {
+    return parsePerfCommand([command, ...argv]);
+  } catch (e) {
+    if (e instanceof PerfUsageError) throw new CommandError(`${e.message} (see guestperf ${command} --help)`);
+    throw e;
+  }
+}
+
+/**
+ * Run the emulator, turning what it refuses into the command's error: an
+ * event-string error is printed as perf prints it (null: exit status 2); a
+ * session or scenario the emulated kernel refuses is one line, status 2.
+ */
+export function runEmulator<T>(io: CliIo, run: () => T): T | null {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof ParseEventsError) {
+      io.stderr.write(`${e.message}\n`);
+      return null;
+    }
+    if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
     throw e;
   }
 }

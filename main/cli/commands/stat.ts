@@ -5,9 +5,6 @@
  */
 import { Readable } from 'node:stream';
 import { writeFileAtomic } from '../../files/atomic-write';
-import { parsePerfCommand, PerfUsageError, type StatOptions } from '../../../emulator/perf-tool/cmdline';
-import { KvmError } from '../../../emulator/kvm/kvm';
-import { ParseEventsError } from '../../../emulator/perf-tool/parse-events';
 import {
   formatIntervalCsv,
   formatIntervalJson,
@@ -19,7 +16,7 @@ import {
 import { type BackgroundResult, runStat } from '../../../emulator/session';
 import { CommandError, errnoText, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
-import { loadScenarioOptions, SCENARIO_OPTIONS_HELP } from './scenario-options';
+import { loadScenarioOptions, perfOptions, runEmulator, SCENARIO_OPTIONS_HELP } from './scenario-options';
 
 export const STAT_USAGE = `Usage: guestperf stat [scenario options] [-e EVENTS]... [-a] [-C CPUS] [-I MS] [-x SEP] [-j] [-o FILE] [--truth]
 
@@ -48,26 +45,10 @@ export async function statCommand(argv: readonly string[], io: CliIo): Promise<n
   }
   return runReporting('stat', io, async () => {
     const loaded = await loadScenarioOptions(argv);
-    let options: StatOptions;
-    try {
-      options = parsePerfCommand(['stat', ...loaded.rest]) as StatOptions;
-    } catch (e) {
-      if (e instanceof PerfUsageError) throw new CommandError(`${e.message} (see guestperf stat --help)`);
-      throw e;
-    }
+    const options = perfOptions('stat', loaded.rest);
     const cpuText = cpuListText(loaded.rest);
-    let result;
-    try {
-      result = runStat(loaded.scenario, options, loaded.on, cpuText);
-    } catch (e) {
-      if (e instanceof ParseEventsError) {
-        io.stderr.write(`${e.message}\n`);
-        return 2;
-      }
-      // A scenario the emulated kernel refuses fails the way the kernel does (status 2).
-      if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
-      throw e;
-    }
+    const result = runEmulator(io, () => runStat(loaded.scenario, options, loaded.on, cpuText));
+    if (!result) return 2;
     if (options.verbose) for (const m of result.messages) io.stderr.write(`${m}\n`);
     const { run, intervals } = result;
     const shownArgv = `guestperf stat ${argv.join(' ')}`.trim();
