@@ -36,20 +36,17 @@ const rows: Row[] = readFileSync(join(corpora, 'MANIFEST.tsv'), 'utf8')
 const key = (r: Row) => `${r.tool === 'inferno-collapse-perf' ? 'inferno' : 'upstream'}: ${r.input} ${r.options}`;
 
 /**
- * inferno deliberately differs from stackcollapse-perf.pl, whose output is our
- * contract. Where the only difference is that inferno also counts a last
- * record not followed by an empty line (the Perl only counts a sample at the
- * empty line after it), the row is run with that empty line added.
+ * Where inferno deliberately differs from stackcollapse-perf.pl, whose output
+ * is the default's contract: these rows match only with --inferno, and the
+ * default must keep folding them the Perl's way.
  */
-const WITH_FINAL_EMPTY_LINE = new Set([
-  'inferno: jonhoo-inferno/tests/data/collapse-perf/go-stacks.txt (default)',
-  'inferno: jonhoo-inferno/tests/data/collapse-perf/java-inline.txt (default)',
-]);
-
-/** Rows no Perl-identical collapser can match, and why. */
-const IMPOSSIBLE: Record<string, string> = {
+const PERL_DIFFERS: Record<string, string> = {
   'inferno: jonhoo-inferno/tests/data/collapse-perf/cpp-stacks-std-function.txt (default)':
     'the Perl cuts a name at its first "(" ("std::function<int "), inferno at the first top-level one',
+  'inferno: jonhoo-inferno/tests/data/collapse-perf/go-stacks.txt (default)':
+    'inferno also counts the last record, which no empty line follows',
+  'inferno: jonhoo-inferno/tests/data/collapse-perf/java-inline.txt (default)':
+    'inferno also counts the last record, which no empty line follows',
   'inferno: jonhoo-inferno/tests/data/collapse-perf/single-event.txt (default)':
     'inferno demangles half-demangled Rust names ($LT$ → <), and its one record has no empty line after it',
   'inferno: jonhoo-inferno/tests/data/collapse-perf/single-line-stacks.txt (default)':
@@ -66,6 +63,12 @@ const IMPOSSIBLE: Record<string, string> = {
   ),
 };
 
+/** Rows whose only difference is the last record: the Perl matches once an empty line follows it. */
+const PERL_WITH_FINAL_EMPTY_LINE = new Set([
+  'inferno: jonhoo-inferno/tests/data/collapse-perf/go-stacks.txt (default)',
+  'inferno: jonhoo-inferno/tests/data/collapse-perf/java-inline.txt (default)',
+]);
+
 function normalise(text: string, notes: string): string[] {
   const strip = notes.includes("stripping ' and \"");
   return text
@@ -75,48 +78,90 @@ function normalise(text: string, notes: string): string[] {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function collapseRow(row: Row): Promise<CliRun> {
-  const options = row.options === '(default)' ? [] : row.options.split(' ');
+const rowOptions = (row: Row) => (row.options === '(default)' ? [] : row.options.split(' '));
+
+/** The row's options; inferno rows with --inferno unless `perl`. */
+async function collapseRow(row: Row, perl = false): Promise<CliRun> {
+  const options = rowOptions(row);
+  if (row.tool === 'inferno-collapse-perf' && !perl) options.unshift('--inferno');
+  return run(['collapse', ...options, join(corpora, row.input)]);
+}
+
+/** The row through the default (Perl) rules, with an empty line added after the input. */
+async function collapseRowWithFinalEmptyLine(row: Row): Promise<CliRun> {
   const path = join(corpora, row.input);
-  if (!WITH_FINAL_EMPTY_LINE.has(key(row))) return run(['collapse', ...options, path]);
   let bytes: Uint8Array = readFileSync(path);
   if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
-  return run(['collapse', ...options, '-'], Readable.from([Buffer.concat([bytes, Buffer.from('\n')])]));
+  return run(['collapse', ...rowOptions(row), '-'], Readable.from([Buffer.concat([bytes, Buffer.from('\n')])]));
 }
+
+const upstreamRows = rows.filter((r) => r.tool === 'stackcollapse-perf (upstream)');
+const infernoRows = rows.filter((r) => r.tool === 'inferno-collapse-perf');
 
 describe('byte-identical to stackcollapse-perf.pl on the peer corpora', () => {
   it('has every upstream and inferno collapse-perf row of the manifest', () => {
-    expect(rows.filter((r) => r.tool === 'stackcollapse-perf (upstream)')).toHaveLength(78);
-    expect(rows.filter((r) => r.tool === 'inferno-collapse-perf')).toHaveLength(15);
-    for (const k of [...Object.keys(IMPOSSIBLE), ...WITH_FINAL_EMPTY_LINE]) {
+    expect(upstreamRows).toHaveLength(78);
+    expect(infernoRows).toHaveLength(15);
+    for (const k of [...Object.keys(PERL_DIFFERS), ...PERL_WITH_FINAL_EMPTY_LINE]) {
       expect(rows.some((r) => key(r) === k), k).toBe(true);
     }
   });
 
-  it.each(rows.filter((r) => !(key(r) in IMPOSSIBLE)).map((r) => [key(r), r] as const))('%s', async (_k, row) => {
+  it.each(upstreamRows.map((r) => [key(r), r] as const))('%s', async (_k, row) => {
     const result = await collapseRow(row);
     expect(result.code).toBe(0);
     const expected = readFileSync(join(corpora, row.expected), 'utf8');
     expect(normalise(result.stdout, row.notes)).toEqual(normalise(expected, row.notes));
-    if (row.tool === 'stackcollapse-perf (upstream)') {
-      // The Perl's own output order, not only after sorting.
-      expect(result.stdout.split('\n').filter((l) => l).map((l) => l.replace(/['"]/g, ''))).toEqual(
-        normalise(expected, row.notes),
-      );
-    }
+    // The Perl's own output order, not only after sorting.
+    expect(result.stdout.split('\n').filter((l) => l).map((l) => l.replace(/['"]/g, ''))).toEqual(
+      normalise(expected, row.notes),
+    );
   });
 
-  it.each(Object.entries(IMPOSSIBLE))('only known exception: %s (%s)', async (k) => {
+  it.each(infernoRows.filter((r) => !(key(r) in PERL_DIFFERS)).map((r) => [key(r), r] as const))(
+    'without --inferno too: %s',
+    async (_k, row) => {
+      const result = await collapseRow(row, true);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(readFileSync(join(corpora, row.expected), 'utf8'));
+    },
+  );
+
+  it.each(Object.entries(PERL_DIFFERS))('the default keeps the Perl\'s rules: %s (%s)', async (k) => {
     const row = rows.find((r) => key(r) === k)!;
-    const result = await collapseRow(row);
-    expect(result.code).toBe(0);
     const expected = readFileSync(join(corpora, row.expected), 'utf8');
+    const result = await collapseRow(row, true);
+    expect(result.code).toBe(0);
     expect(normalise(result.stdout, row.notes)).not.toEqual(normalise(expected, row.notes));
+    if (PERL_WITH_FINAL_EMPTY_LINE.has(k)) expect((await collapseRowWithFinalEmptyLine(row)).stdout).toBe(expected);
   });
 
   it('folds the right-aligned single-line stacks to nothing, as the Perl does', async () => {
     const result = await run(['collapse', join(corpora, 'jonhoo-inferno/tests/data/collapse-perf/single-line-stacks.txt')]);
     expect([result.code, result.stdout]).toEqual([0, '']);
+  });
+});
+
+describe('byte-identical to inferno-collapse-perf with --inferno on the peer corpora', () => {
+  it.each(infernoRows.map((r) => [key(r), r] as const))('%s', async (_k, row) => {
+    const result = await collapseRow(row);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toBe(readFileSync(join(corpora, row.expected), 'utf8'));
+  });
+
+  it('keeps quotes, counts a last record without an empty line, and weighs a sample by its period', async () => {
+    const input = Buffer.from("prog 7 1.5: 250 cycles:\n\t10 f(char const*) (/bin/prog)\n\t20 'quoted' (/bin/prog)\n");
+    const perl = await run(['collapse', '-'], Readable.from([input]));
+    const inferno = await run(['collapse', '--inferno', '-'], Readable.from([input]));
+    expect([perl.code, perl.stdout]).toEqual([0, '']);
+    expect([inferno.code, inferno.stdout]).toEqual([0, "prog;'quoted';f 250\n"]);
+  });
+
+  it('drops samples of other events with the same warning as the default', async () => {
+    const input = readFileSync(join(corpora, 'brendangregg-FlameGraph/test/perf-cycles-instructions-01.txt'));
+    const r = await run(['collapse', '--inferno', '-'], Readable.from([input]));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/kept only samples of event "instructions" \(the first one seen\); dropped 111 samples/);
   });
 });
 
@@ -139,6 +184,7 @@ describe('guestperf collapse, the command', () => {
     const help = await run(['collapse', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: guestperf collapse \[--pid\|--tid\] \[--kernel\] \[--jit\] \[--all\] \[--addrs\]/);
+    expect(help.stdout).toMatch(/^ {2}--inferno +fold as inferno-collapse-perf does/m);
     for (const [argv, message] of [
       [['collapse', '--bogus'], 'guestperf collapse: unknown option --bogus (see guestperf collapse --help)\n'],
       [['collapse', '--event-filter'], 'guestperf collapse: option --event-filter needs a value (see guestperf collapse --help)\n'],

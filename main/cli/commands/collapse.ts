@@ -1,18 +1,19 @@
 /**
  * `guestperf collapse`: perf script text → folded stacks, byte-identical to
- * stackcollapse-perf.pl with the same options. The file is streamed in 1 MiB
- * chunks; only the distinct stacks are kept in memory.
+ * stackcollapse-perf.pl with the same options (with --inferno, to
+ * inferno-collapse-perf). The file is streamed in 1 MiB chunks; only the
+ * distinct stacks are kept in memory.
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { describeUnknown } from '../../../profile/formats/registry';
 import { perfScriptFormat } from '../../../profile/formats/perf-script';
-import { type CollapseOptions, type CollapseResult, PerfScriptCollapser } from '../../../profile/formats/perf-script/collapse';
+import { type CollapseOptions, type CollapseResult, createCollapser } from '../../../profile/formats/perf-script/collapse';
 import { parseArgs } from '../args';
 import { errnoText, writeChunks, type CliIo } from './io';
 
-export const COLLAPSE_USAGE = `Usage: guestperf collapse [--pid|--tid] [--kernel] [--jit] [--all] [--addrs] [--event-filter EV] [FILE|-]
+export const COLLAPSE_USAGE = `Usage: guestperf collapse [--pid|--tid] [--kernel] [--jit] [--all] [--addrs] [--event-filter EV] [--inferno] [FILE|-]
 
 Folds perf script text into folded stacks ("root;...;leaf count", one line per
 stack, sorted), byte-identical to stackcollapse-perf.pl with the same options.
@@ -26,6 +27,7 @@ gzip-compressed input is decompressed.
   --all               --kernel and --jit
   --addrs             keep the address of unresolved frames: [dso <addr>]
   --event-filter EV   fold only samples of event EV (default: the first event seen)
+  --inferno           fold as inferno-collapse-perf does instead (byte-identical to it)
   -h, --help          this text
 `;
 
@@ -37,6 +39,7 @@ const SPECS = [
   { name: 'all' },
   { name: 'addrs' },
   { name: 'event-filter', value: true },
+  { name: 'inferno' },
   { name: 'help', short: 'h' },
 ];
 
@@ -79,7 +82,7 @@ export async function foldPerfScript(
   options: CollapseOptions,
   name = 'input',
 ): Promise<CollapseResult> {
-  const collapser = new PerfScriptCollapser(options);
+  const collapser = createCollapser(options);
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let checked = false;
@@ -112,6 +115,7 @@ export function collapseOptions(flags: Set<string>, eventFilter: string | undefi
     all: flags.has('all'),
     addrs: flags.has('addrs'),
     eventFilter,
+    inferno: flags.has('inferno'),
   };
 }
 

@@ -36,7 +36,10 @@ import {
   matchPerlEventLine,
   matchPerlPeriodEvent,
 } from './perl-rules';
-import { PairMap, RegionCache, detach } from './tables';
+import { CollapseTally } from './collapse-tally';
+import { FoldedTree } from './folded-tree';
+import { InfernoCollapser } from './inferno-collapse';
+import { RegionCache, compareCodePoints, detach } from './tables';
 
 export interface CollapseOptions {
   /** Root frame `comm-pid` (`?` when the line has no pid). */
@@ -53,6 +56,8 @@ export interface CollapseOptions {
   addrs?: boolean;
   /** Keep only this event (exact name, modifiers included); default: the first. */
   eventFilter?: string;
+  /** Fold as inferno-collapse-perf does instead (inferno-collapse.ts, inferno-rules.ts). */
+  inferno?: boolean;
 }
 
 export interface CollapseResult {
@@ -62,21 +67,15 @@ export interface CollapseResult {
   warnings: string[];
 }
 
-/** Compares by Unicode code point, i.e. by UTF-8 bytes, like Perl's `cmp` on the raw input. */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+D800..DFFF, i.e. code points above U+FFFF) sort after U+E000..FFFF.
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
-      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
+/** A folder of perf script text, fed chunk by chunk. */
+export interface Collapser {
+  push(chunk: Uint8Array): void;
+  finish(): CollapseResult;
+}
+
+/** The folder the options ask for: stackcollapse-perf.pl's rules, or with `inferno` inferno-collapse-perf's. */
+export function createCollapser(options: CollapseOptions = {}): Collapser {
+  return options.inferno ? new InfernoCollapser(options) : new PerfScriptCollapser(options);
 }
 
 /** Bytes decoded at a time (see push()). */
@@ -94,7 +93,7 @@ function blankOnly(text: string, start: number, end: number): boolean {
   return true;
 }
 
-export class PerfScriptCollapser {
+export class PerfScriptCollapser implements Collapser {
   private readonly decoder = new TextDecoder('utf-8');
   /** The start of the next line, when the last chunk ended inside it. */
   private carry = '';
@@ -113,14 +112,8 @@ export class PerfScriptCollapser {
   private readonly includeTid: boolean;
   private eventFilter: string;
   private eventDefaulted = false;
-  private filteredOut = 0;
-  private firstFilteredEvent = '';
-  private unrecognized = 0;
-  private firstUnrecognized = -1;
+  private readonly tally = new CollapseTally();
 
-  /** Interned names; `names[i]` is a detached copy. */
-  private readonly names: string[] = [];
-  private readonly nameIndex = new Map<string, number>();
   /** Root names (comm, comm-pid, ...) → interned name: a small map, looked up once per sample. */
   private readonly pnameIndex = new Map<string, number>();
   /**
@@ -147,12 +140,8 @@ export class PerfScriptCollapser {
    */
   private stack: number[] = [];
 
-  // Prefix tree of folded stacks: node 0 is the root.
-  private nodeParent: number[] = [-1];
-  private nodeName: number[] = [-1];
-  private nodeCount: number[] = [-1];
-  private readonly children = new PairMap(4096);
-  private big: Map<number, bigint> | null = null;
+  /** Perl sums integers exactly. */
+  private readonly tree = new FoldedTree(false);
 
   private readonly ids = new PerlEventIds();
   private readonly pe = new PerlPeriodEvent();
@@ -210,41 +199,14 @@ export class PerfScriptCollapser {
     this.carry = '';
     this.nextOpen = -1;
     if (rest.length > 0) this.input(rest, 0, rest.length);
-    return { lines: this.output(), warnings: this.warnings() };
+    return { lines: this.output(), warnings: this.tally.warnings(this.eventFilter) };
   }
 
-  private warnings(): string[] {
-    const out: string[] = [];
-    if (this.filteredOut > 0) {
-      out.push(
-        `kept only samples of event "${this.eventFilter}" (the first one seen); ` +
-          `dropped ${this.filteredOut} sample${this.filteredOut === 1 ? '' : 's'} of other events ` +
-          `such as "${this.firstFilteredEvent}" (choose one with --event-filter)`,
-      );
-    }
-    if (this.unrecognized > 0) {
-      out.push(
-        `${this.unrecognized} unrecognized line${this.unrecognized === 1 ? '' : 's'} skipped ` +
-          `(first at line ${this.firstUnrecognized})`,
-      );
-    }
-    return out;
-  }
 
-  private intern(name: string): number {
-    let i = this.nameIndex.get(name);
-    if (i === undefined) {
-      i = this.names.length;
-      const kept = detach(name);
-      this.names.push(kept);
-      this.nameIndex.set(kept, i);
-    }
-    return i;
-  }
 
   private pushNames(names: string[] | null): void {
     if (names === null) return;
-    for (let k = names.length - 1; k >= 0; k--) this.stack.push(this.intern(names[k]));
+    for (let k = names.length - 1; k >= 0; k--) this.stack.push(this.tree.intern(names[k]));
   }
 
   private pushHandle(h: number): void {
@@ -256,9 +218,6 @@ export class PerfScriptCollapser {
     for (let k = chain.length - 1; k >= 0; k--) this.stack.push(chain[k]);
   }
 
-  private unrecognizedLine(line: number): void {
-    if (this.unrecognized++ === 0) this.firstUnrecognized = line;
-  }
 
   /** `m/^$/`: end of a sample. */
   private blank(): void {
@@ -267,47 +226,20 @@ export class PerfScriptCollapser {
       this.lastPname = this.pname;
       let id = this.pnameIndex.get(this.pname);
       if (id === undefined) {
-        id = this.intern(this.pname);
-        this.pnameIndex.set(this.names[id], id);
+        id = this.tree.intern(this.pname);
+        this.pnameIndex.set(this.tree.names[id], id);
       }
       this.lastPnameId = id;
     }
-    let node = this.child(0, this.lastPnameId);
+    let node = this.tree.child(0, this.lastPnameId);
     const stack = this.stack;
-    for (let k = stack.length - 1; k >= 0; k--) node = this.child(node, stack[k]);
-    this.add(node, this.period);
+    for (let k = stack.length - 1; k >= 0; k--) node = this.tree.child(node, stack[k]);
+    this.tree.add(node, this.period);
     stack.length = 0;
     this.pname = undefined;
   }
 
-  private child(parent: number, name: number): number {
-    let node = this.children.get(parent, name);
-    if (node < 0) {
-      node = this.nodeParent.length;
-      this.nodeParent.push(parent);
-      this.nodeName.push(name);
-      this.nodeCount.push(-1);
-      this.children.add(parent, name, node);
-    }
-    return node;
-  }
 
-  /** Perl sums integers exactly up to 2^64; past 2^53 switch that stack to BigInt. */
-  private add(node: number, count: number): void {
-    const big = this.big?.get(node);
-    if (big !== undefined) {
-      this.big!.set(node, big + BigInt(count));
-      return;
-    }
-    const prev = this.nodeCount[node];
-    const sum = prev < 0 ? count : prev + count;
-    if (sum > Number.MAX_SAFE_INTEGER) {
-      this.big ??= new Map();
-      this.big.set(node, BigInt(prev < 0 ? 0 : prev) + BigInt(count));
-      return;
-    }
-    this.nodeCount[node] = sum;
-  }
 
   /** One line: text[start, end) without its '\n'. */
   private input(text: string, start: number, end: number): void {
@@ -359,8 +291,8 @@ export class PerfScriptCollapser {
   private frameHandle(line: string): number {
     const names = frameTextNames(line, this.javaPname, this.tidy);
     if (names === undefined) return GENERAL;
-    if (names !== null && names.length === 1) return this.intern(names[0]) * 2;
-    this.chains.push(names === null ? [] : names.map((n) => this.intern(n)));
+    if (names !== null && names.length === 1) return this.tree.intern(names[0]) * 2;
+    this.chains.push(names === null ? [] : names.map((n) => this.tree.intern(n)));
     return (this.chains.length - 1) * 2 + 1;
   }
 
@@ -372,11 +304,11 @@ export class PerfScriptCollapser {
     }
     if (this.pname === undefined) {
       // Outside a sample a stack line is skipped: only whether it matches matters.
-      if (!PERL_STACK_LINE.test(text)) this.unrecognizedLine(lineNumber);
+      if (!PERL_STACK_LINE.test(text)) this.tally.unrecognizedLine(lineNumber);
       return;
     }
     const names = perlStackLineNames(text, this.javaPname, this.tidy);
-    if (names === undefined) this.unrecognizedLine(lineNumber);
+    if (names === undefined) this.tally.unrecognizedLine(lineNumber);
     else this.pushNames(names);
   }
 
@@ -397,7 +329,7 @@ export class PerfScriptCollapser {
         this.eventFilter = event;
         this.eventDefaulted = true;
       } else if (event !== this.eventFilter) {
-        if (this.eventDefaulted && this.filteredOut++ === 0) this.firstFilteredEvent = event;
+        if (this.eventDefaulted) this.tally.filtered(event);
         return;
       }
     }
@@ -410,18 +342,10 @@ export class PerfScriptCollapser {
   }
 
   private output(): string[] {
-    const count = this.nodeParent.length;
-    const nodes: number[] = [];
     const keys: string[] = [];
-    const parts: string[] = [];
+    const counts: (number | bigint)[] = [];
     let wide = false;
-    for (let node = 1; node < count; node++) {
-      if (this.nodeCount[node] < 0 && !this.big?.has(node)) continue;
-      parts.length = 0;
-      for (let n = node; n > 0; n = this.nodeParent[n]) parts.push(this.names[this.nodeName[n]]);
-      // join() builds a flat string: comparing flat strings is a memcmp, while
-      // concatenated (cons) strings would be flattened again on every compare.
-      const key = parts.reverse().join(';');
+    this.tree.forEachStack((key, count) => {
       if (!wide) {
         for (let i = 0; i < key.length; i++) {
           if (key.charCodeAt(i) >= 0xd800) {
@@ -430,18 +354,14 @@ export class PerfScriptCollapser {
           }
         }
       }
-      nodes.push(node);
       keys.push(key);
-    }
+      counts.push(count);
+    });
     // Stacks are unique keys: sorting them sorts the lines ("$k $collapsed{$k}").
-    const order = nodes.map((_, i) => i);
+    const order = keys.map((_, i) => i);
     if (wide) order.sort((a, b) => compareCodePoints(keys[a], keys[b]));
     // Keys are distinct: one comparison decides.
     else order.sort((a, b) => (a === b ? 0 : keys[a] < keys[b] ? -1 : 1));
-    return order.map((i) => {
-      const node = nodes[i];
-      const big = this.big?.get(node);
-      return `${keys[i]} ${big !== undefined ? big.toString() : this.nodeCount[node]}`;
-    });
+    return order.map((i) => `${keys[i]} ${counts[i]}`);
   }
 }

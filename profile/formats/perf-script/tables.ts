@@ -17,6 +17,23 @@ export function detach(s: string): string {
   return [s.slice(0, half), s.slice(half)].join('');
 }
 
+/** Compares by Unicode code point, i.e. by UTF-8 bytes, like Perl's `cmp` on the raw input (and Rust's String order). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800..DFFF, i.e. code points above U+FFFF) sort after U+E000..FFFF.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 function nextPow2(n: number): number {
   let c = 16;
   while (c < n) c *= 2;
