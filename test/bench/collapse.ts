@@ -1,5 +1,6 @@
 /**
- * Throughput and memory of the perf script collapser and importer.
+ * Throughput and memory of the perf script collapsers (the Perl's rules, and
+ * --inferno's) and the importer.
  *
  *   npx tsx test/bench/collapse.ts [--file PATH] [--mb 200] [--runs 5]
  *   npx tsx test/bench/collapse.ts --generate PATH [--mb 200]   (write the input only)
@@ -17,7 +18,7 @@ import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PerfScriptCollapser } from '../../profile/formats/perf-script/collapse';
+import { createCollapser } from '../../profile/formats/perf-script/collapse';
 import { createPerfScriptImporter } from '../../profile/formats/perf-script/importer';
 import { arg, median } from './util';
 
@@ -158,8 +159,8 @@ async function child(mode: string, file: string): Promise<void> {
   const start = performance.now();
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   let summary: string;
-  if (mode === 'collapse') {
-    const c = new PerfScriptCollapser({});
+  if (mode === 'collapse' || mode === 'inferno') {
+    const c = createCollapser({ inferno: mode === 'inferno' });
     for await (const chunk of stream) c.push(chunk as Uint8Array);
     summary = `${c.finish().lines.length} stacks`;
   } else {
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
   console.log(`input: ${mb.toFixed(1)} MiB`);
   const self = fileURLToPath(import.meta.url);
   try {
-    for (const mode of ['collapse', 'import']) {
+    for (const mode of ['collapse', 'inferno', 'import']) {
       const rates: number[] = [];
       const rss: number[] = [];
       let summary = '';
