@@ -6,10 +6,14 @@ import vue from '@vitejs/plugin-vue';
 // `guestperf` command and the parse worker all come out of the main build
 // (plain Node entries in out/main/); the preload is CommonJS because a
 // sandboxed preload cannot be an ES module.
+// GUESTPERF_OUT builds elsewhere than out/ (parallel work trees of one
+// checkout); tests read the same variable (test/helpers/paths.ts).
+const out = process.env.GUESTPERF_OUT ?? 'out';
+
 export default defineConfig({
   main: {
     build: {
-      outDir: 'out/main',
+      outDir: `${out}/main`,
       externalizeDeps: false,
       rollupOptions: {
         input: {
@@ -26,7 +30,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: 'out/preload',
+      outDir: `${out}/preload`,
       rollupOptions: {
         input: { preload: resolve('main/preload/preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -37,7 +41,7 @@ export default defineConfig({
     root: 'renderer',
     plugins: [vue()],
     build: {
-      outDir: 'out/renderer',
+      outDir: `${out}/renderer`,
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
   },

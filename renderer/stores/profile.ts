@@ -1,14 +1,25 @@
 /**
- * The profile on screen and how it is viewed (event, zoom). Derived data
- * (call tree, layout) is computed here from the pure profile/ modules, once
- * per (profile, event), and kept out of Vue's reactivity: it is large,
- * columnar and immutable.
+ * The profile on screen and how it is viewed (event, time range, zoom).
+ * Derived data (the range-filtered profile, call tree, layout) is computed
+ * here from the pure profile/ modules, once per (profile, range, event), and
+ * kept out of Vue's reactivity: it is large, columnar and immutable.
+ *
+ * `shown` is the profile every view projects: the whole profile, or only
+ * its time range once one is selected (the timeline selects it).
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { ROOT_NODE, ancestors, buildCallTree, nodeName, type CallTree } from '../../profile/call-tree';
 import { buildFlameLayout, zoom, type FlameLayout } from '../../profile/flame-layout';
 import type { Profile } from '../../profile/model';
+import { filterTimeRange } from '../../profile/transforms';
+import { isRecord, registerViewState } from './view-state';
+
+/** A selected time range, [start, end) in the profile's nanoseconds. */
+export interface TimeRange {
+  start: number;
+  end: number;
+}
 
 interface Derived {
   tree: CallTree;
@@ -34,11 +45,17 @@ export const useProfileStore = defineStore('profile', () => {
   const profile = shallowRef<Profile | null>(null);
   const warnings = ref<string[]>([]);
   const event = ref(0);
+  const range = ref<TimeRange | null>(null);
   const zoomNode = ref(ROOT_NODE);
   /** Increments each time a new profile is shown (the flame graph marks its first paint). */
   const serial = ref(0);
 
-  const derived = computed(() => (profile.value ? derive(profile.value, event.value) : null));
+  const shown = computed(() => {
+    const p = profile.value;
+    if (!p || !range.value) return p;
+    return markRaw(filterTimeRange(p, range.value.start, range.value.end));
+  });
+  const derived = computed(() => (shown.value ? derive(shown.value, event.value) : null));
   const tree = computed(() => derived.value?.tree ?? null);
   const layout = computed(() => derived.value?.layout ?? null);
   const view = computed(() => (layout.value ? zoom(layout.value, zoomNode.value) : null));
@@ -53,6 +70,7 @@ export const useProfileStore = defineStore('profile', () => {
     profile.value = markRaw(next);
     warnings.value = nextWarnings;
     event.value = 0;
+    range.value = null;
     zoomNode.value = ROOT_NODE;
     serial.value++;
   }
@@ -73,10 +91,43 @@ export const useProfileStore = defineStore('profile', () => {
     zoomNode.value = ROOT_NODE;
   }
 
+  /** Shows only [start, end); an empty or inverted range clears the selection. */
+  function setRange(start: number, end: number): void {
+    if (!(end > start)) {
+      clearRange();
+      return;
+    }
+    range.value = { start, end };
+    zoomNode.value = ROOT_NODE;
+  }
+
+  function clearRange(): void {
+    if (range.value === null) return;
+    range.value = null;
+    zoomNode.value = ROOT_NODE;
+  }
+
+  // Zoom is a call-tree node, meaningful only for the tree it was saved with:
+  // restore it after the event and range that build that tree.
+  registerViewState(
+    'profile',
+    () => ({ event: event.value, range: range.value, zoomNode: zoomNode.value }),
+    (s) => {
+      if (!isRecord(s)) return;
+      if (typeof s.event === 'number') setEvent(s.event);
+      const r = s.range;
+      if (isRecord(r) && typeof r.start === 'number' && typeof r.end === 'number') setRange(r.start, r.end);
+      else clearRange();
+      if (typeof s.zoomNode === 'number') zoomTo(s.zoomNode);
+    },
+  );
+
   return {
     profile,
     warnings,
     event,
+    range,
+    shown,
     zoomNode,
     serial,
     tree,
@@ -88,5 +139,7 @@ export const useProfileStore = defineStore('profile', () => {
     setEvent,
     zoomTo,
     resetZoom,
+    setRange,
+    clearRange,
   };
 });
