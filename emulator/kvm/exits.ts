@@ -4,6 +4,9 @@
  * sits in KVM_RUN (QEMU's kvm_cpu_exec → ioctl → kvm_arch_vcpu_ioctl_run →
  * vcpu_enter_guest) and the exit handler runs on top. I/O exits go out to
  * the VMM in user space. Costs are typical of a recent x86 host.
+ *
+ * The host frames are the architecture's: one ExitFrames table each, x86's
+ * here and arm64's in arm64/exit-frames.ts, chosen when the VM is created.
  */
 import { ExecContext } from '../../profile/model';
 import type { ExecTag } from '../os/burst-source';
@@ -51,10 +54,40 @@ export function exitCost(reason: ExitReason): number {
   return EXITS[reason].costNs;
 }
 
+export function exitInUser(reason: ExitReason): boolean {
+  return EXITS[reason].user === true;
+}
+
+/** One architecture's host code around the run loop, by exit reason. */
+export interface ExitFrames {
+  vmmBinary: string;
+  /** The host kernel from the syscall entry to the ioctl's handler. */
+  syscall: readonly string[];
+  /** KVM from the vCPU ioctl into its run loop. */
+  runLoop: readonly string[];
+  /** On top of runLoop while the vCPU is in guest mode. */
+  inGuest: readonly string[];
+  /** On top of runLoop for an exit KVM handles; for an exit the VMM handles, on top of its kvm_cpu_exec. */
+  handler(reason: ExitReason): readonly string[];
+  /** The module a hypervisor frame is in. */
+  dso(frame: string): string;
+  /** What the guest's timer tick costs: a timer register write (x86) or the timer's host interrupt (arm64). */
+  timerExit: ExitReason;
+}
+
+export const X86_EXIT_FRAMES: ExitFrames = {
+  vmmBinary: 'qemu-system-x86_64',
+  syscall: ['entry_SYSCALL_64_after_hwframe', 'do_syscall_64', '__x64_sys_ioctl'],
+  runLoop: ['kvm_vcpu_ioctl', 'kvm_arch_vcpu_ioctl_run', 'vcpu_run', 'vcpu_enter_guest'],
+  inGuest: ['vmx_vcpu_run', 'vmx_vcpu_enter_exit'],
+  handler: (reason) => (exitInUser(reason) ? EXITS[reason].handler : ['vmx_handle_exit', ...EXITS[reason].handler]),
+  dso: (frame) => (frame.startsWith('vmx_') || frame.startsWith('handle_') ? '[kvm_intel]' : '[kvm]'),
+  // The guest programs its TSC-deadline timer: an MSR write exit per tick.
+  timerExit: 'MSR_WRITE',
+};
+
 /** The vCPU thread's host stack: QEMU's loop into KVM_RUN and the run loop. */
 const VMM_FRAMES = ['start_thread', 'qemu_thread_start', 'kvm_vcpu_thread_fn', 'kvm_cpu_exec', 'ioctl'];
-const KERNEL_FRAMES = ['entry_SYSCALL_64_after_hwframe', 'do_syscall_64', '__x64_sys_ioctl'];
-const KVM_FRAMES = ['kvm_vcpu_ioctl', 'kvm_arch_vcpu_ioctl_run', 'vcpu_run', 'vcpu_enter_guest'];
 
 /** Host-side tags of one vCPU thread, interned per exit reason. */
 export class ExitTags {
@@ -68,26 +101,27 @@ export class ExitTags {
     private readonly symbols: SymbolTable,
     private readonly pid: number,
     private readonly tid: number,
-    private readonly vmmBinary: string,
+    readonly frames: ExitFrames,
   ) {
-    this.inGuest = this.make([...KVM_FRAMES, 'vmx_vcpu_run', 'vmx_vcpu_enter_exit']);
+    this.inGuest = this.make([...frames.runLoop, ...frames.inGuest]);
     this.paused = this.userTag(['qemu_wait_io_event', 'qemu_cond_wait_impl']);
   }
 
   tag(reason: ExitReason): ExecTag {
     let tag = this.byReason.get(reason);
     if (!tag) {
-      const kind = EXITS[reason];
-      tag = kind.user ? this.userTag(kind.handler) : this.make([...KVM_FRAMES, 'vmx_handle_exit', ...kind.handler]);
+      const handler = this.frames.handler(reason);
+      tag = exitInUser(reason) ? this.userTag(handler) : this.make([...this.frames.runLoop, ...handler]);
       this.byReason.set(reason, tag);
     }
     return tag;
   }
 
   private make(kvm: readonly string[]): ExecTag {
-    const user = VMM_FRAMES.map((n) => this.symbols.intern(n, n === 'ioctl' || n === 'start_thread' ? 'libc.so.6' : this.vmmBinary, false));
-    const kernel = KERNEL_FRAMES.map((n) => this.symbols.intern(n, '[kernel.kallsyms]', true));
-    const hv = kvm.map((n) => this.symbols.intern(n, n.startsWith('vmx_') || n.startsWith('handle_') ? '[kvm_intel]' : '[kvm]', true));
+    const vmm = this.frames.vmmBinary;
+    const user = VMM_FRAMES.map((n) => this.symbols.intern(n, n === 'ioctl' || n === 'start_thread' ? 'libc.so.6' : vmm, false));
+    const kernel = this.frames.syscall.map((n) => this.symbols.intern(n, '[kernel.kallsyms]', true));
+    const hv = kvm.map((n) => this.symbols.intern(n, this.frames.dso(n), true));
     const stack = Int32Array.from([...user, ...kernel, ...hv]);
     return { pid: this.pid, tid: this.tid, ctx: ExecContext.Hypervisor, stack, kernelFrom: user.length };
   }
@@ -95,7 +129,7 @@ export class ExitTags {
   /** An exit QEMU handles in user space, after the KVM_RUN ioctl returned. */
   private userTag(handler: readonly string[]): ExecTag {
     const frames = [...VMM_FRAMES.slice(0, 3), ...handler].map((n) =>
-      this.symbols.intern(n, n === 'start_thread' ? 'libc.so.6' : this.vmmBinary, false),
+      this.symbols.intern(n, n === 'start_thread' ? 'libc.so.6' : this.frames.vmmBinary, false),
     );
     const stack = Int32Array.from(frames);
     return { pid: this.pid, tid: this.tid, ctx: ExecContext.HostUser, stack, kernelFrom: stack.length };

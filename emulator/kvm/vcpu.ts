@@ -147,8 +147,7 @@ export class Vcpu implements BurstSource {
   private afterGuest(ran: number, now: number): void {
     while (this.guestClock >= this.nextGuestTick) {
       this.nextGuestTick += TICK_NSEC;
-      // The guest programs its TSC-deadline timer: an MSR write exit per tick.
-      this.exit('MSR_WRITE');
+      this.exit(this.tags.frames.timerExit);
       this.vm.guest.tick(this.index, now);
     }
     const runner = this.currentThread?.runner;

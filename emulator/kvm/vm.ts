@@ -13,7 +13,8 @@ import type { SymbolTable } from '../os/symbols';
 import type { VmSpec } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
-import { ExitTags } from './exits';
+import { ARM64_EXIT_FRAMES } from './arm64/exit-frames';
+import { ExitTags, X86_EXIT_FRAMES } from './exits';
 import { GuestPerf } from './guest-perf';
 import { Vcpu } from './vcpu';
 import type { VpmuOps } from './vpmu/design';
@@ -56,13 +57,14 @@ export class Vm {
 
   /** KVM_CREATE_VCPU for each vCPU, then the threads start (the VMM's KVM_RUN loops). */
   createVcpus(affinity: readonly number[], rng: Rng): void {
+    const frames = this.host.cpus[0].model.arch === 'arm64' ? ARM64_EXIT_FRAMES : X86_EXIT_FRAMES;
     for (let i = 0; i < this.spec.vcpus; i++) {
       const task = this.host.spawnWith(
         `CPU ${i}/KVM`,
         this.pid,
         affinity,
         (pid, tid) => {
-          const vcpu = new Vcpu(this, i, tid, new ExitTags(this.symbols, pid, tid, this.host.cpus[0].model.arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64'), rng.fork());
+          const vcpu = new Vcpu(this, i, tid, new ExitTags(this.symbols, pid, tid, frames), rng.fork());
           this.vcpus.push(vcpu);
           return vcpu;
         },
