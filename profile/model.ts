@@ -180,6 +180,74 @@ export interface ProfileMeta {
   warnings: ImportWarning[];
 }
 
+/** What perf stat prints for an event: its count, `<not counted>` or `<not supported>`. */
+export type StatState = 'counted' | 'not-counted' | 'not-supported';
+
+/**
+ * One event's perf stat result over the whole trace, as perf stat reads it
+ * at the end: summed over CPUs, each CPU scaled by its own
+ * time_enabled / time_running before summing (perf's AGGR_GLOBAL).
+ */
+export interface StatResult {
+  name: string;
+  event: number; // EventIndex | -1
+  /** Whose perf counted it. */
+  machine: number; // MachineIndex
+  /** Scaled count; 0 unless state is 'counted'. */
+  count: number;
+  /** Summed time_enabled / time_running, ns. */
+  enabled: number;
+  running: number;
+  state: StatState;
+  /** perf's unit column ('msec' for the clocks). */
+  unit: string;
+  /** The emulator's ground truth for the same event and time, when known. */
+  truth?: number;
+}
+
+/** VM-exits of one exit reason on one vCPU over the trace. */
+export interface VmExitRow {
+  machine: number; // MachineIndex of the guest
+  vcpu: number;
+  /** The exit reason as perf kvm stat names it (MSR_WRITE, RDPMC, ...). */
+  reason: string;
+  count: number;
+  /** Host time spent handling them, ns. */
+  totalNs: number;
+  /** How many of them the vPMU caused (RDPMC, PMU MSR accesses, PMI kicks, PV perf hypercalls). */
+  pmuCount: number;
+  pmuNs: number;
+}
+
+export interface VmExitTable {
+  /** The time the exits were counted over, ns (rates are per second of it). */
+  durationNs: number;
+  rows: VmExitRow[];
+}
+
+/** One design and event of a vPMU design comparison (guestperf compare). */
+export interface DesignComparisonRow {
+  design: string;
+  event: string;
+  /** The guest's own perf stat count; null when `<not counted>` or `<not supported>`. */
+  guestValue: number | null;
+  truthValue: number | null;
+  /** 100 · (guest − truth) / truth; null when either is missing. */
+  errorPct: number | null;
+  /** The guest event's time_running / time_enabled (1 unless multiplexed); null when not supported. */
+  runningShare: number | null;
+  pmuExits: number;
+  vmExits: number;
+  /** Host time spent handling the PMU-caused exits, ns. */
+  hostCostNs: number;
+}
+
+export interface DesignComparison {
+  /** The VM whose perf counted. */
+  vm: string;
+  rows: DesignComparisonRow[];
+}
+
 export interface Profile {
   meta: ProfileMeta;
   strings: string[];
@@ -193,6 +261,12 @@ export interface Profile {
   markers: MarkerTable;
   /** The scenario a trace was recorded from (emulator traces), as written. */
   scenario?: string;
+  /** perf stat results, when the trace carries them (stat-table.ts derives them from counters otherwise). */
+  stat?: StatResult[];
+  /** VM-exits of the traced machine's VMs (emulator traces with a VM). */
+  vmExits?: VmExitTable;
+  /** A trace that compares vPMU designs (guestperf compare -o). */
+  designComparison?: DesignComparison;
   /** The window's view state, saved with the trace and restored on open. */
   viewState?: unknown;
 }

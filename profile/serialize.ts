@@ -6,7 +6,8 @@
  *   column bytes, each column padded to 8, in the header's order
  *
  * The header holds everything that is not a typed column (meta, strings,
- * machines, events, counter track descriptions, scenario, view state) and the
+ * machines, events, counter track descriptions, scenario, view state, and the
+ * stat, VM-exit and design-comparison tables) and the
  * list of columns with their type and length. Writing yields the columns'
  * own bytes one by one (no copy of the whole profile); reading either makes
  * zero-copy views into one buffer (IPC) or fills columns from a stream of
@@ -48,6 +49,9 @@ interface Header {
   counters: Array<Omit<CounterTrack, 'time' | 'value' | 'running'>>;
   scenario?: string;
   viewState?: unknown;
+  stat?: Profile['stat'];
+  vmExits?: Profile['vmExits'];
+  designComparison?: Profile['designComparison'];
   columns: ColumnDesc[];
 }
 
@@ -98,14 +102,16 @@ function describe(profile: Profile): { header: Header; views: ArrayBufferView[] 
     counters: profile.counters.map(({ time: _t, value: _v, running: _r, ...rest }) => rest),
     scenario: profile.scenario,
     viewState: profile.viewState,
+    stat: profile.stat,
+    vmExits: profile.vmExits,
+    designComparison: profile.designComparison,
     columns,
   };
   return { header, views };
 }
 
-/** The serialized profile as a sequence of chunks, each column's bytes as they are. */
-export function* serializeChunks(profile: Profile): Generator<Uint8Array> {
-  const { header, views } = describe(profile);
+/** Magic, version, header length and the header, padded to 8 bytes. */
+function encodePrelude(header: Header): Uint8Array {
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const prelude = new Uint8Array(align8(PRELUDE + headerBytes.length));
   const dv = new DataView(prelude.buffer);
@@ -113,7 +119,13 @@ export function* serializeChunks(profile: Profile): Generator<Uint8Array> {
   dv.setUint32(4, SERIAL_VERSION, true);
   dv.setUint32(8, headerBytes.length, true);
   prelude.set(headerBytes, PRELUDE);
-  yield prelude;
+  return prelude;
+}
+
+/** The serialized profile as a sequence of chunks, each column's bytes as they are. */
+export function* serializeChunks(profile: Profile): Generator<Uint8Array> {
+  const { header, views } = describe(profile);
+  yield encodePrelude(header);
   for (const v of views) {
     if (v.byteLength) yield new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     const pad = align8(v.byteLength) - v.byteLength;
@@ -131,6 +143,21 @@ export function serializeProfile(profile: Profile): Uint8Array {
     at += c.length;
   }
   return out;
+}
+
+/**
+ * The serialized profile `bytes` with its view state replaced (removed when
+ * `viewState` is undefined): a new prelude and header, then the original
+ * column bytes as they are (no copy). Saving the window's current view state
+ * with a trace costs a header, whatever the profile's size.
+ */
+export function withViewState(bytes: Uint8Array, viewState: unknown): Uint8Array[] {
+  if (bytes.length < PRELUDE) throw new SerializeError('profile data is truncated');
+  const headerLen = readPrelude(bytes);
+  const columnsAt = align8(PRELUDE + headerLen);
+  if (bytes.length < columnsAt) throw new SerializeError('profile data is truncated');
+  const header = parseHeader(bytes.subarray(PRELUDE, PRELUDE + headerLen));
+  return [encodePrelude({ ...header, viewState }), bytes.subarray(columnsAt)];
 }
 
 function readPrelude(bytes: Uint8Array): number {
@@ -203,6 +230,10 @@ function assemble(header: Header, columns: ArrayBufferView[]): Profile {
     counters: header.counters.map((_, i) => tables[`counters.${i}`] as unknown as CounterTrack),
     ...(header.scenario !== undefined && { scenario: header.scenario }),
     ...(header.viewState !== undefined && { viewState: header.viewState }),
+    // Tables a trace carries beside its columns; files from before them have none.
+    ...(header.stat !== undefined && { stat: header.stat }),
+    ...(header.vmExits !== undefined && { vmExits: header.vmExits }),
+    ...(header.designComparison !== undefined && { designComparison: header.designComparison }),
   };
 }
 

@@ -3,8 +3,9 @@
  * own perf stat against the truth of the guest's execution, and what the
  * design cost in VM-exits (shared reference cli.md).
  */
+import { comparedVm, compareDesigns, DEFAULT_COMPARE_EVENTS, designList } from '../../../emulator/compare-trace';
 import { VPMU_DESIGNS, type VpmuDesign } from '../../../emulator/scenario/types';
-import { applyOverrides, runStat } from '../../../emulator/session';
+import type { DesignComparisonRow } from '../../../profile/model';
 import { CommandError, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
 import { loadScenarioOptions, perfOptions, runEmulator, SCENARIO_OPTIONS_HELP } from './scenario-options';
@@ -23,16 +24,6 @@ vpmu, event, guest-value, truth-value, error-pct, pmu-exits, vm-exits.
 
 ${SCENARIO_OPTIONS_HELP}`;
 
-interface Row {
-  vpmu: string;
-  event: string;
-  'guest-value': number | null;
-  'truth-value': number | null;
-  'error-pct': number | null;
-  'pmu-exits': number;
-  'vm-exits': number;
-}
-
 export async function compareCommand(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout.write(COMPARE_USAGE);
@@ -45,45 +36,48 @@ export async function compareCommand(argv: readonly string[], io: CliIo): Promis
     if (at < 0) throw new CommandError('--vpmu A,B,... is required (see guestperf compare --help)');
     const list = rest[at].includes('=') ? rest[at].split('=')[1] : rest[at + 1];
     rest.splice(at, rest[at].includes('=') ? 1 : 2);
-    const designs = (list ?? '').split(',').filter(Boolean);
-    const unknown = designs.find((d) => !(VPMU_DESIGNS as readonly string[]).includes(d));
-    if (designs.length === 0 || unknown !== undefined)
-      throw new CommandError(`--vpmu: unknown design "${unknown ?? ''}" (expected a list of: ${VPMU_DESIGNS.join(', ')})`);
+    let designs: VpmuDesign[];
+    try {
+      designs = designList((list ?? '').split(',').filter(Boolean));
+    } catch (e) {
+      throw new CommandError(`--vpmu: ${(e as Error).message}`);
+    }
     const json = rest.includes('-j') || rest.includes('--json');
     const loaded = await loadScenarioOptions(rest.filter((a) => a !== '-j' && a !== '--json'));
-    const vm = loaded.on ?? loaded.scenario.vms[0]?.name;
-    if (!vm || vm === 'host') throw new CommandError('compare needs a VM (the scenario has none, or --on names the host)');
+    const vm = runEmulator(io, () => comparedVm(loaded.scenario, loaded.on));
     const options = perfOptions('stat', ['-a', '--truth', ...loaded.rest]);
-    if (options.events.length === 0) options.events = ['cycles,instructions'];
-    const rows: Row[] = [];
-    for (const design of designs as VpmuDesign[]) {
-      const result = runEmulator(io, () => runStat(applyOverrides(loaded.scenario, { vpmu: design }), options, vm));
-      if (!result) return 2;
-      const target = result.machine.kvm.vms.find((v) => v.name === vm);
-      const pmuExits = target?.vcpus.reduce((a, v) => a + v.pmuExits, 0) ?? 0;
-      const vmExits = target?.vcpus.reduce((a, v) => a + [...v.exits.values()].reduce((b, s) => b + s.count, 0), 0) ?? 0;
-      for (const c of result.run.counters) {
-        const value = c.supported && c.running > 0 ? Math.trunc(c.value) : null;
-        const truth = c.truth ?? null;
-        const error = value !== null && truth ? (100 * (value - truth)) / truth : null;
-        rows.push({ vpmu: design, event: c.name, 'guest-value': value, 'truth-value': truth, 'error-pct': error, 'pmu-exits': pmuExits, 'vm-exits': vmExits });
-      }
-    }
+    if (options.events.length === 0) options.events = [...DEFAULT_COMPARE_EVENTS];
+    const rows = vm === null ? null : runEmulator(io, () => compareDesigns(loaded.scenario, designs, options, vm));
+    if (!rows) return 2;
     await writeChunks(io.stdout, [json ? jsonLines(rows) : table(rows)]);
     return 0;
   });
 }
 
-function jsonLines(rows: Row[]): string {
+/** The columns of shared reference cli.md, in its order and spelling. */
+function cliRow(r: DesignComparisonRow) {
+  return {
+    vpmu: r.design,
+    event: r.event,
+    'guest-value': r.guestValue,
+    'truth-value': r.truthValue,
+    'error-pct': r.errorPct,
+    'pmu-exits': r.pmuExits,
+    'vm-exits': r.vmExits,
+  };
+}
+
+function jsonLines(rows: DesignComparisonRow[]): string {
   return rows
+    .map(cliRow)
     .map((r) => JSON.stringify({ ...r, 'error-pct': r['error-pct'] === null ? null : Number(r['error-pct'].toFixed(2)) }))
     .join('\n')
     .concat('\n');
 }
 
-function table(rows: Row[]): string {
+function table(rows: DesignComparisonRow[]): string {
   const head = ['vpmu', 'event', 'guest-value', 'truth-value', 'error-pct', 'pmu-exits', 'vm-exits'];
-  const cells = rows.map((r) => [
+  const cells = rows.map(cliRow).map((r) => [
     r.vpmu,
     r.event,
     r['guest-value'] === null ? '<not counted>' : String(r['guest-value']),
