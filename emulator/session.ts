@@ -18,6 +18,7 @@ import type { PerfCore } from './perf/core';
 import type { Vm } from './kvm/vm';
 import type { StatInterval, StatRun } from './perf-tool/stat-types';
 import type { Scenario, VpmuDesign } from './scenario/types';
+import { addVmExits, statResults } from './trace-tables';
 
 /** The scenario options every emulator command takes (shared reference cli.md). */
 export interface ScenarioOverrides {
@@ -166,6 +167,7 @@ function recordHost(machine: Machine): RecordHost {
     comm: (pid: number, tid: number) => machine.kernel.tasks.get(tid)?.comm ?? (pid === 0 ? 'swapper' : `:${tid}`),
     machines: recordMachines(machine, null),
     timeline: () => machine.timelineMarkers,
+    vcpus: vcpusOf(machine.kvm.vms),
   };
 }
 
@@ -179,7 +181,14 @@ function guestRecordHost(machine: Machine, vm: Vm): RecordHost {
     comm: (pid: number) => vm.guestComm(pid) ?? (pid === 0 ? 'swapper' : `:${pid}`),
     machines: recordMachines(machine, vm),
     timeline: () => machine.timelineMarkers.filter((t) => t.vm === vm.name),
+    vcpus: () => [],
   };
+}
+
+/** The VMs' vCPUs as they are now: a VM stopped later keeps its runs until it stopped. */
+function vcpusOf(vms: readonly Vm[]): RecordHost['vcpus'] {
+  const vcpus = vms.flatMap((vm) => vm.vcpus.map((v) => ({ vm: vm.name, pid: vm.pid, index: v.index, guestRuns: v.guestRuns })));
+  return () => vcpus;
 }
 
 /** perf stat over the whole scenario (from time 0 to its duration). */
@@ -229,6 +238,10 @@ export function runRecord(scenario: Scenario, options: RecordOptions, scenarioTe
   session.start();
   machine.runUntil(scenario.duration);
   const profile = session.finish({ name: scenario.name, scenario: scenarioText });
+  // What perf stat would print for the recorded events, and the exits of the VMs the recording sees.
+  const host = on === undefined || on === 'host';
+  profile.stat = statResults(target.perf, session.opened, host ? 0 : profile.machines.findIndex((m) => m.name === on));
+  addVmExits(profile, host ? machine.kvm.vms : machine.kvm.vms.filter((v) => v.name === on), scenario.duration);
   return {
     profile,
     samples: session.sampleCount,

@@ -19,6 +19,7 @@ import type { ProgramRunner } from '../os/program-runner';
 import type { Rng } from '../sim/random';
 import { TICK_NSEC } from '../perf/sysctl';
 import { type ExitReason, exitCost, type ExitTags } from './exits';
+import { GuestRunLog } from './guest-runs';
 import type { Vm } from './vm';
 
 /** A guest kernel thread placement: one thread of a guest workload, on this vCPU. */
@@ -45,6 +46,8 @@ export class Vcpu implements BurstSource {
   /** VM-exits by reason, and those the PMU caused (MSR/RDPMC accesses, PMIs). */
   readonly exits = new Map<ExitReason, ExitStats>();
   pmuExits = 0;
+  /** Its stretches of guest mode, for the timeline's guest-run markers. */
+  readonly guestRuns = new GuestRunLog();
   /** Host time spent for this vCPU outside guest mode (exit handling, PMU switching), ns. */
   hostNs = 0;
   /** The physical CPU it is on in guest mode, -1 otherwise. */
@@ -122,6 +125,7 @@ export class Vcpu implements BurstSource {
     this.inGuest = true;
     this.pcpu = cpu;
     this.guestSince = now;
+    this.guestRuns.entry(cpu, now);
     this.vm.vpmu.load(this, cpu, now);
     // At most one virtual PMI per VM-exit: whatever overflowed since is handled together.
     if (this.pmiPending) {
@@ -134,6 +138,7 @@ export class Vcpu implements BurstSource {
   onStop(cpu: number, now: number, interrupted: boolean): void {
     if (!this.inGuest) return;
     this.inGuest = false;
+    this.guestRuns.exit(now);
     // A host interrupt in guest mode exits first; the interrupt itself is the host's work.
     if (interrupted) this.count('EXTERNAL_INTERRUPT');
     this.vm.vpmu.put(this, cpu, now);
@@ -177,6 +182,7 @@ export class Vcpu implements BurstSource {
    * PMU switch) with a long tail, as cache state and contention make it.
    */
   private count(reason: ExitReason): number {
+    this.guestRuns.handled(reason);
     const typical = exitCost(reason) + this.vm.vpmu.switchCostNs;
     const each = typical * (0.6 + this.rng.exponential(0.4));
     const s = this.exits.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0 };

@@ -8,6 +8,7 @@ import { ProfileBuilder } from '../../profile/builder';
 import { type CounterTrack, ExecContext, MarkerKind, type Profile } from '../../profile/model';
 import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PERF_RECORD_THROTTLE, PERF_RECORD_UNTHROTTLE, type PerfRecord } from '../perf/records';
 import type { SymbolTable } from '../os/symbols';
+import type { GuestRun } from '../kvm/guest-runs';
 import type { Evsel } from './evsel';
 
 /** misc & 7 → where the sampled code ran. */
@@ -130,6 +131,13 @@ export class RecordWriter {
     const vm = this.machines.vmOf(t.vm);
     const machine = vm ? this.b.machine(vm.name, 'guest', vm.pid) : 0;
     this.b.marker({ name: `${t.action} ${t.vm}`, kind: MarkerKind.Migration, start: t.start, end, machine });
+  }
+
+  /** A vCPU's merged stretch of guest mode; `name` is the exit reason that ended it. */
+  guestRun(v: { vm: string; pid: number; index: number }, run: GuestRun): void {
+    const machine = this.b.machine(v.vm, 'guest', v.pid);
+    const data = `{"exits":${run.exits}}`;
+    this.b.marker({ name: run.reason, kind: MarkerKind.GuestRun, start: run.start, end: run.end, machine, cpu: run.cpu, vcpu: v.index, data });
   }
 
   counter(track: CounterTrack): void {

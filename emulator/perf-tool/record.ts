@@ -10,6 +10,7 @@
 import { type CounterScope, ExecContext, type Profile } from '../../profile/model';
 import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT, HW_EVENT_NAMES } from '../hw/events';
+import type { GuestRunLog } from '../kvm/guest-runs';
 import {
   PERF_FORMAT_TOTAL_TIME_ENABLED,
   PERF_FORMAT_TOTAL_TIME_RUNNING,
@@ -43,6 +44,8 @@ export interface RecordHost {
   machines: RecordMachines;
   /** What the scenario's timeline did to VMs so far (migrations, pauses), for markers. */
   timeline(): readonly { vm: string; action: string; start: number; end: number }[];
+  /** The vCPUs whose guest-mode runs become GuestRun markers (none for a guest's own recording). */
+  vcpus(): readonly { vm: string; pid: number; index: number; guestRuns: GuestRunLog }[];
 }
 
 /** perf record's default event since 6.13, and its default frequency. */
@@ -73,6 +76,11 @@ export class PerfRecordSession {
   private readonly truthTracks: Track[] = Array.from({ length: 2 * HW_EVENT_COUNT }, () => ({ time: [], value: [], running: [] }));
   private lastCounts: { value: number; enabled: number; running: number }[][] = [];
   private lastTruth = new Float64Array(2 * HW_EVENT_COUNT);
+  /** Per evsel, per recorded CPU: the same points before the sum over CPUs (empty for a task target). */
+  private readonly cpuTracks: Track[][];
+  /** Per recorded CPU, truth in host then guest contexts, for the events the evlist names. */
+  private readonly cpuTruthTracks: Track[][];
+  private lastCpuTruth: Float64Array[] = [];
   private readonly errorSince = new Map<number, number>();
   private readonly errorMarkers: { name: string; start: number; end: number }[] = [];
   private readonly kernelErrors: { event: PerfEvent; start: number }[] = [];
@@ -108,6 +116,10 @@ export class PerfRecordSession {
     evselApplyEventString(evlist);
     this.opened = openEvlist(host.perf, evlist, { cpus: this.cpus, pid: taskTarget ?? -1 });
     this.tracks = this.opened.evsels.map(() => ({ time: [], value: [], running: [] }));
+    const perCpu = this.cpus[0] !== -1 && this.cpus.length > 1;
+    const newTrack = (): Track => ({ time: [], value: [], running: [] });
+    this.cpuTracks = perCpu ? this.opened.evsels.map(() => this.cpus.map(newTrack)) : [];
+    this.cpuTruthTracks = perCpu ? this.cpus.map(() => Array.from({ length: 2 * HW_EVENT_COUNT }, newTrack)) : [];
     this.writer = new RecordWriter(this.host.symbols, host.comm, this.eventIds(), host.machines);
     this.mapBuffers(options.mmapPages ?? DEFAULT_MMAP_PAGES);
   }
@@ -155,6 +167,7 @@ export class PerfRecordSession {
       if (evselIsGroupLeader(o.evsel)) for (const fd of o.fds) if (fd >= 0) this.host.perf.ioctl(fd, PerfIoc.ENABLE);
     this.lastCounts = this.opened.evsels.map((o) => o.fds.map(() => ({ value: 0, enabled: 0, running: 0 })));
     this.lastTruth = this.truthNow();
+    this.lastCpuTruth = this.cpuTruthTracks.map((_, i) => this.truthNow([this.cpus[i]]));
     this.polling = true;
     this.schedulePoll(this.startTime + RECORD_POLL_NS);
   }
@@ -192,7 +205,14 @@ export class PerfRecordSession {
         this.lastCounts[i][c] = cur;
         enabled += de;
         running += dr;
-        if (dr > 0) value += dr < de ? Math.trunc((dv * de) / dr) : dv;
+        const scaled = dr > 0 ? (dr < de ? Math.trunc((dv * de) / dr) : dv) : 0;
+        value += scaled;
+        const cpuTrack = this.cpuTracks[i]?.[c];
+        if (cpuTrack) {
+          cpuTrack.time.push(now);
+          cpuTrack.value.push(scaled);
+          cpuTrack.running.push(de > 0 ? dr / de : 0);
+        }
       });
       const t = this.tracks[i];
       t.time.push(now);
@@ -207,6 +227,15 @@ export class PerfRecordSession {
       t.running.push(1);
     }
     this.lastTruth = truth;
+    this.cpuTruthTracks.forEach((tracks, i) => {
+      const cur = this.truthNow([this.cpus[i]]);
+      for (let e = 0; e < 2 * HW_EVENT_COUNT; e++) {
+        tracks[e].time.push(now);
+        tracks[e].value.push(cur[e] - this.lastCpuTruth[i][e]);
+        tracks[e].running.push(1);
+      }
+      this.lastCpuTruth[i] = cur;
+    });
   }
 
   private trackError(id: number, name: string, inError: boolean, now: number): void {
@@ -219,9 +248,9 @@ export class PerfRecordSession {
   }
 
   /** The truth so far on the recorded CPUs: host contexts in [0, N), guest contexts in [N, 2N). */
-  private truthNow(): Float64Array<ArrayBuffer> {
+  private truthNow(only?: readonly number[]): Float64Array<ArrayBuffer> {
     const out = new Float64Array(2 * HW_EVENT_COUNT);
-    const cpus = this.cpus[0] === -1 ? this.host.cpus.map((_, c) => c) : this.cpus;
+    const cpus = only ?? (this.cpus[0] === -1 ? this.host.cpus.map((_, c) => c) : this.cpus);
     for (const c of cpus) {
       const truth = this.host.cpus[c].truth;
       for (let ctx = 0; ctx < HW_CONTEXTS; ctx++) {
@@ -254,9 +283,7 @@ export class PerfRecordSession {
       if (t.start >= this.startTime) this.writer.timelineMarker(t, Math.min(Math.max(t.end, t.start), now));
     this.opened.evsels.forEach((o, i) => {
       if (!o.supported) return;
-      const a = o.evsel.attr;
-      const scope: CounterScope = a.exclude_guest && !a.exclude_host ? 'host' : a.exclude_host && !a.exclude_guest ? 'guest' : 'both';
-      this.writer.counter(track(o.evsel.name, i, scope, this.tracks[i]));
+      this.writer.counter(track(o.evsel.name, i, scopeOf(o.evsel), this.tracks[i]));
     });
     // A host recording keeps what ran on the host and in its guests apart; a guest's is all guest.
     const self = this.host.machines.self !== null;
@@ -267,7 +294,35 @@ export class PerfRecordSession {
       if (guest.value.some((v) => v > 0))
         this.writer.counter(track(self ? `${name} (truth)` : `${name} (truth, guests)`, -1, 'truth', guest, self ? 1 : -1));
     });
+    this.perCpuTracks(self);
+    for (const v of this.host.vcpus())
+      for (const run of v.guestRuns.between(this.startTime, now)) this.writer.guestRun(v, run);
     return this.writer.finish(meta);
+  }
+
+  /**
+   * The same series per CPU, after every system-wide track: what a CPU's
+   * host-only counter does while a guest holds that CPU (the mediated design
+   * stops it). Truth per CPU only for the hardware events the evlist names.
+   */
+  private perCpuTracks(self: boolean): void {
+    this.opened.evsels.forEach((o, i) => {
+      if (!o.supported || !this.cpuTracks[i]) return;
+      this.cpuTracks[i].forEach((t, c) => this.writer.counter(track(o.evsel.name, i, scopeOf(o.evsel), t, 0, this.cpus[c])));
+    });
+    const named = new Set(this.opened.evsels.map((o) => HW_EVENT_NAMES.indexOf(o.evsel.name.split(':')[0] as (typeof HW_EVENT_NAMES)[number])));
+    this.cpuTruthTracks.forEach((tracks, c) => {
+      for (const e of named) {
+        if (e < 0) continue;
+        const name = HW_EVENT_NAMES[e];
+        const host = tracks[e];
+        const guest = tracks[HW_EVENT_COUNT + e];
+        const cpu = this.cpus[c];
+        if (host.value.some((v) => v > 0)) this.writer.counter(track(`${name} (truth)`, -1, 'truth', host, 0, cpu));
+        if (guest.value.some((v) => v > 0))
+          this.writer.counter(track(self ? `${name} (truth)` : `${name} (truth, guests)`, -1, 'truth', guest, self ? 1 : -1, cpu));
+      }
+    });
   }
 
   get lostRecords(): number {
@@ -279,13 +334,18 @@ export class PerfRecordSession {
   }
 }
 
-function track(name: string, event: number, scope: CounterScope, t: Track, machine = 0) {
+function scopeOf(evsel: Evsel): CounterScope {
+  const a = evsel.attr;
+  return a.exclude_guest && !a.exclude_host ? 'host' : a.exclude_host && !a.exclude_guest ? 'guest' : 'both';
+}
+
+function track(name: string, event: number, scope: CounterScope, t: Track, machine = 0, cpu = -1) {
   return {
     name,
     event,
     scope,
     machine,
-    cpu: -1,
+    cpu,
     unit: '',
     time: Float64Array.from(t.time),
     value: Float64Array.from(t.value),
