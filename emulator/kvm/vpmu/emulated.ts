@@ -21,6 +21,7 @@ import { is_sampling_event } from '../../perf/overflow';
 import { PERF_EF_UPDATE } from '../../perf/pmu';
 import { makeAttr, PERF_TYPE_RAW } from '../../perf/attr';
 import type { Kernel } from '../../os/kernel';
+import { ArmEmulatedGuestPmu } from '../arm64/emulated-pmu';
 import type { ExitReason } from '../exits';
 import type { Vm } from '../vm';
 import type { VpmuOps } from './design';
@@ -174,7 +175,11 @@ export class BackedGuestPmu extends GuestCorePmu {
 export function emulatedVpmu(hostPerf: PerfCore, kernel: Kernel): VpmuOps {
   return {
     design: 'emulated',
-    createGuestPmu: (vm) => new BackedGuestPmu(vm, cpuPmuArchFor(kernel.cpus[0].model), hostPerf, kernel),
+    // arm64: the guest's register accesses drive pmu-emul (kvm/arm64/emulated-pmu.ts).
+    createGuestPmu: (vm) =>
+      vm.armPmu
+        ? new ArmEmulatedGuestPmu(vm, vm.armPmu, hostPerf, kernel)
+        : new BackedGuestPmu(vm, cpuPmuArchFor(kernel.cpus[0].model), hostPerf, kernel),
     load: () => undefined,
     put: () => undefined,
     trapsCounterReads: true,
