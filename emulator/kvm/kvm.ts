@@ -13,6 +13,7 @@ import { describeErrno, Errno } from '../perf/errno';
 import type { VmSpec, VpmuDesign } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
+import { defaultVcpuPmu, setupVmPmu } from './arm64/vm-pmu';
 import { Vm } from './vm';
 import {
   KVM_PMU_EVENT_ALLOW,
@@ -71,6 +72,11 @@ export class Kvm {
     if (spec.vpmu === 'mediated') this.perf_create_mediated_pmu(spec.name);
     const vm = new Vm(spec, this.vms.length, ops, this.host, this.symbols);
     if (spec.pmu_event_filter) vm.eventFilter = this.setPmuEventFilter(spec);
+    if (this.host.cpus[0].model.arch === 'arm64' && spec.vpmu !== 'none') {
+      const pmu = setupVmPmu(spec.name, spec.pmu ?? defaultVcpuPmu(spec.vcpus), this.host.cpus[0].model);
+      if ('error' in pmu) throw new KvmError(pmu.error);
+      vm.armPmu = pmu;
+    }
     this.vms.push(vm);
     const affinity = spec.cpus ?? this.host.cpus.map((_, i) => i);
     vm.createVcpus(affinity, rng);

@@ -14,6 +14,7 @@ import type { VmSpec } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
 import { ARM64_EXIT_FRAMES } from './arm64/exit-frames';
+import type { ArmVmPmuCtl } from './arm64/pmu-v3-ctrl';
 import { ExitTags, X86_EXIT_FRAMES } from './exits';
 import { GuestPerf } from './guest-perf';
 import { Vcpu } from './vcpu';
@@ -32,6 +33,8 @@ export class Vm {
   destroyed = false;
   /** KVM_SET_PMU_EVENT_FILTER, as installed by the VMM (x86). */
   eventFilter: KvmX86PmuEventFilter | null = null;
+  /** arm64: the vCPU PMU attributes as the VMM set them (the chosen PMU, N, the event filter). */
+  armPmu: ArmVmPmuCtl | null = null;
   private readonly tasks: Task[] = [];
   readonly pid: number;
   readonly guest: GuestPerf;

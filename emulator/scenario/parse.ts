@@ -25,6 +25,7 @@ import type {
   PmuEventFilterSpec,
   Scenario,
   TimelineAction,
+  VcpuPmuSpec,
   Vendor,
   VmSpec,
   VpmuDesign,
@@ -41,6 +42,8 @@ export type { PathSegment, Position } from './yaml-reader';
 export const DEFAULT_DURATION_NS = 1_000_000_000;
 export const DEFAULT_SEED = 1;
 export const DEFAULT_VPMU: VpmuDesign = 'emulated';
+/** QEMU's virt machine wires the PMU overflow to PPI 7, INTID 23. */
+export const DEFAULT_PMU_PPI = 23;
 export const MAX_CPUS = 256;
 export const MAX_THREADS = 1024;
 export const TIMELINE_ACTIONS = ['migrate', 'stop', 'pause', 'resume'] as const;
@@ -206,7 +209,7 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
   if (!field.present) return [];
   const vms: VmSpec[] = [];
   for (const item of field.list()) {
-    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads', 'pmu_event_filter']);
+    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads', 'pmu_event_filter', 'pmu']);
     const name = keys.name.string();
     if (!VM_NAME.test(name)) throw keys.name.error(`"${name}" is not a VM name (letters, digits, _ . - and no spaces)`);
     if (name === 'host') throw keys.name.error('"host" names the host in perf on: and --on; choose another name');
@@ -225,6 +228,7 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
       spe,
       workloads: keys.workloads.present ? readWorkloads(keys.workloads, context, { name, vcpus }) : [],
       pmu_event_filter: keys.pmu_event_filter.present ? readEventFilter(keys.pmu_event_filter, machine) : null,
+      ...(keys.pmu.present ? { pmu: readVcpuPmu(keys.pmu, machine, vcpus) } : {}),
     });
   }
   return vms;
@@ -243,6 +247,37 @@ function readEventFilter(field: Field, machine: Scenario['machine']): PmuEventFi
     action: keys.action.oneOf(['allow', 'deny'] as const),
     events: keys.events.present ? keys.events.list().map((e) => e.integer(0, Number.MAX_SAFE_INTEGER)) : [],
     fixed_counter_bitmap: keys.fixed_counter_bitmap.present ? keys.fixed_counter_bitmap.integer(0, 0xffffffff) : 0,
+  };
+}
+
+/**
+ * The vCPU PMU attributes (arm64). Values are only read here: what KVM
+ * accepts (a PPI or SPI, ranges inside the event space, a known PMU) is
+ * its rule, checked with its errno when the VM is created.
+ */
+function readVcpuPmu(field: Field, machine: Scenario['machine'], vcpus: number): VcpuPmuSpec {
+  if (machine.arch !== 'arm64') throw field.error('the vCPU PMU attributes (KVM_ARM_VCPU_PMU_V3_CTRL) are arm64 only; x86 has pmu_event_filter');
+  const keys = field.record(['set_pmu', 'filter', 'nr_counters', 'irq', 'irqs', 'init']);
+  if (keys.irq.present && keys.irqs.present) throw keys.irqs.keyError('give irq (one for every vCPU) or irqs (one per vCPU), not both');
+  let irq = Array<number>(vcpus).fill(DEFAULT_PMU_PPI);
+  if (keys.irq.present) irq.fill(keys.irq.integer(0, 1019, 'a GIC INTID'));
+  if (keys.irqs.present) {
+    const items = keys.irqs.list();
+    if (items.length !== vcpus) throw keys.irqs.error(`${items.length} IRQs for ${vcpus} vCPUs (one per vCPU, by index)`);
+    irq = items.map((i) => i.integer(0, 1019, 'a GIC INTID'));
+  }
+  return {
+    set_pmu: keys.set_pmu.present ? keys.set_pmu.integer(0, 2 ** 31 - 1, 'a PMU type from sysfs') : null,
+    filter: keys.filter.present
+      ? keys.filter.list().map((item) => {
+          const f = item.record(['action', 'base_event', 'nevents']);
+          if (!f.action.present) throw f.action.error('missing (expected allow or deny)');
+          return { action: f.action.oneOf(['allow', 'deny'] as const), base_event: f.base_event.integer(0, 0xffff), nevents: f.nevents.integer(0, 0xffff) };
+        })
+      : [],
+    nr_counters: keys.nr_counters.present ? keys.nr_counters.integer(0, 31) : null,
+    irq,
+    init: keys.init.present ? keys.init.boolean() : true,
   };
 }
 

@@ -29,6 +29,24 @@ export interface PmuEventFilterSpec {
   fixed_counter_bitmap: number;
 }
 
+/**
+ * The KVM_ARM_VCPU_PMU_V3_CTRL attributes the VMM sets on an arm64 VM's vCPUs
+ * before their first KVM_RUN (project addition, arm64 only). The kernel's
+ * rules are checked when the VM is created.
+ */
+export interface VcpuPmuSpec {
+  /** SET_PMU: a host PMU's perf type; null keeps the default PMU. */
+  set_pmu: number | null;
+  /** FILTER ranges, in order (event numbers base_event..base_event+nevents-1). */
+  filter: { action: 'allow' | 'deny'; base_event: number; nevents: number }[];
+  /** SET_NR_COUNTERS; null keeps the PMU's maximum. */
+  nr_counters: number | null;
+  /** IRQ of each vCPU, by index: a PPI (the same on all) or SPIs (one each). */
+  irq: number[];
+  /** INIT; without it the first KVM_RUN fails. */
+  init: boolean;
+}
+
 export interface VmSpec {
   name: string;
   vcpus: number;
@@ -39,6 +57,8 @@ export interface VmSpec {
   workloads: WorkloadSpec[];
   /** The VMM installs this filter before the vCPUs run; null for none. */
   pmu_event_filter: PmuEventFilterSpec | null;
+  /** arm64: the vCPU PMU attributes as written; absent, the VMM's defaults (PPI 23, the default PMU, INIT). */
+  pmu?: VcpuPmuSpec;
 }
 
 export interface PerfSessionSpec {
