@@ -3,10 +3,12 @@
  * own perf stat against the truth of the guest's execution, and what the
  * design cost in VM-exits (shared reference cli.md).
  */
-import { comparedVm, compareDesigns, DEFAULT_COMPARE_EVENTS, designList } from '../../../emulator/compare-trace';
+import { comparedVm, compareDesigns, comparisonProfile, DEFAULT_COMPARE_EVENTS, designList } from '../../../emulator/compare-trace';
 import { VPMU_DESIGNS, type VpmuDesign } from '../../../emulator/scenario/types';
 import type { DesignComparisonRow } from '../../../profile/model';
-import { CommandError, runReporting, writeChunks } from './io';
+import { formatById } from '../../../profile/formats/registry';
+import { writeTrace } from '../../files/trace-io';
+import { CommandError, errnoText, runReporting, writeChunks } from './io';
 import type { CliIo } from './io';
 import { loadScenarioOptions, perfOptions, runEmulator, SCENARIO_OPTIONS_HELP } from './scenario-options';
 
@@ -19,6 +21,8 @@ vpmu, event, guest-value, truth-value, error-pct, pmu-exits, vm-exits.
 
       --vpmu A,B,...     designs to compare (${VPMU_DESIGNS.join(', ')})
   -e, --event EVENTS     events in perf's syntax (default: cycles,instructions)
+  -o, --output FILE      also write the comparison as a guestperf trace, which
+                         the window opens on its vPMU accuracy table
   -j, --json             JSON lines instead of a table
   -h, --help             this text
 
@@ -45,10 +49,20 @@ export async function compareCommand(argv: readonly string[], io: CliIo): Promis
     const json = rest.includes('-j') || rest.includes('--json');
     const loaded = await loadScenarioOptions(rest.filter((a) => a !== '-j' && a !== '--json'));
     const vm = runEmulator(io, () => comparedVm(loaded.scenario, loaded.on));
+    if (vm === null) return 2;
     const options = perfOptions('stat', ['-a', '--truth', ...loaded.rest]);
     if (options.events.length === 0) options.events = [...DEFAULT_COMPARE_EVENTS];
-    const rows = vm === null ? null : runEmulator(io, () => compareDesigns(loaded.scenario, designs, options, vm));
+    const rows = runEmulator(io, () => compareDesigns(loaded.scenario, designs, options, vm));
     if (!rows) return 2;
+    if (options.output !== null) {
+      // -o: the comparison as a trace the window opens on its vPMU accuracy table.
+      const profile = comparisonProfile(rows, vm, loaded.scenario.name, loaded.text);
+      try {
+        await writeTrace(options.output, profile, formatById('guestperf')!);
+      } catch (e) {
+        throw new CommandError(`cannot write ${options.output}: ${errnoText(e as NodeJS.ErrnoException)}`);
+      }
+    }
     await writeChunks(io.stdout, [json ? jsonLines(rows) : table(rows)]);
     return 0;
   });
