@@ -1,15 +1,17 @@
 /**
  * Maps a flame layout (weight × depth space) to canvas pixels, draws it and
- * hit-tests it. One affine map: x = (weight - view.start) * scale, and row d
- * sits d rows above the bottom (root at the bottom, as in flamegraph.pl),
- * shifted by the vertical scroll.
+ * hit-tests it. One affine map: x = (weight - view.start) * scale; row d
+ * sits d rows above the bottom (flame: root at the bottom, as in
+ * flamegraph.pl) or d rows below the top (icicle), shifted by the scroll.
  *
- * Rows below the zoomed node hold only its ancestors (they span the view)
- * and are drawn dimmed; frames narrower than MIN_FRAME_PX are skipped.
+ * Rows nearer the root than the zoomed node hold only its ancestors (they
+ * span the view) and are drawn dimmed; frames narrower than MIN_FRAME_PX
+ * are skipped, and each row is walked only over its visible range (binary
+ * search), so a frame's cost follows what is on screen, not the profile.
  */
 import { firstVisible, nodeAt, type FlameLayout, type FlameView } from '../../profile/flame-layout';
 import { nodeName, type CallTree } from '../../profile/call-tree';
-import { frameColor } from './palette';
+import type { FrameColors, Orientation } from './model';
 
 export const ROW_HEIGHT = 18;
 export const MIN_FRAME_PX = 0.5;
@@ -17,13 +19,16 @@ export const MIN_FRAME_PX = 0.5;
 const MIN_LABEL_PX = 22;
 const LABEL_PAD = 4;
 const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
+/** Frames that do not match the search fade to this. */
+const UNMATCHED_ALPHA = 0.22;
 
 export interface FlameGeometry {
   /** CSS pixels. */
   width: number;
   height: number;
-  /** Pixels the graph is scrolled up from its bottom-anchored position (>= 0). */
+  /** Pixels the graph is scrolled away from its root-anchored position (>= 0). */
   scrollY: number;
+  orientation: Orientation;
 }
 
 export interface PaintStyle {
@@ -33,8 +38,30 @@ export interface PaintStyle {
   highlight: string;
 }
 
+export interface PaintState {
+  hover: number;
+  selected: number;
+  match: Uint8Array | null;
+  colors: FrameColors;
+}
+
+export interface PaintResult {
+  drawn: number;
+  /** Frames drawn at full strength because they match the search (0 without a search). */
+  matched: number;
+}
+
 export function rowTop(depth: number, geom: FlameGeometry): number {
-  return geom.height - (depth + 1) * ROW_HEIGHT + geom.scrollY;
+  return geom.orientation === 'icicle'
+    ? depth * ROW_HEIGHT - geom.scrollY
+    : geom.height - (depth + 1) * ROW_HEIGHT + geom.scrollY;
+}
+
+/** The row under pixel row `py`. */
+export function depthAt(py: number, geom: FlameGeometry): number {
+  return geom.orientation === 'icicle'
+    ? Math.floor((py + geom.scrollY) / ROW_HEIGHT)
+    : Math.floor((geom.height + geom.scrollY - py) / ROW_HEIGHT);
 }
 
 export function maxScrollY(layout: FlameLayout | null, height: number): number {
@@ -43,8 +70,8 @@ export function maxScrollY(layout: FlameLayout | null, height: number): number {
 
 /** The node drawn at pixel (px, py), or -1. */
 export function hitTest(layout: FlameLayout, view: FlameView, geom: FlameGeometry, px: number, py: number): number {
-  if (px < 0 || px >= geom.width || view.end <= view.start) return -1;
-  const depth = Math.floor((geom.height + geom.scrollY - py) / ROW_HEIGHT);
+  if (px < 0 || px >= geom.width || py < 0 || py >= geom.height || view.end <= view.start) return -1;
+  const depth = depthAt(py, geom);
   if (depth < 0) return -1;
   const x = view.start + (px / geom.width) * (view.end - view.start);
   const node = nodeAt(layout, depth, x);
@@ -57,43 +84,47 @@ export function hitTest(layout: FlameLayout, view: FlameView, geom: FlameGeometr
 export class FlamePainter {
   private colorTree: CallTree | null = null;
   private colorDark = false;
+  private colorFn: FrameColors | null = null;
   private colors: (string | undefined)[] = [];
   private readonly textWidths = new Map<string, number>();
   private ellipsisWidth = 0;
 
-  /** Draws the view; returns how many frame rectangles were drawn. */
+  /** Draws the view. */
   paint(
     ctx: CanvasRenderingContext2D,
     layout: FlameLayout | null,
     view: FlameView | null,
     geom: FlameGeometry,
     style: PaintStyle,
-    hover: number,
-  ): number {
+    state: PaintState,
+  ): PaintResult {
     ctx.fillStyle = style.background;
     ctx.fillRect(0, 0, geom.width, geom.height);
-    if (!layout || !view || !(view.end > view.start)) return 0;
+    const result: PaintResult = { drawn: 0, matched: 0 };
+    if (!layout || !view || !(view.end > view.start)) return result;
 
     const tree = layout.tree;
-    if (this.colorTree !== tree || this.colorDark !== style.dark) {
+    if (this.colorTree !== tree || this.colorDark !== style.dark || this.colorFn !== state.colors) {
       this.colorTree = tree;
       this.colorDark = style.dark;
+      this.colorFn = state.colors;
       this.colors = new Array(tree.length);
     }
     ctx.font = FONT;
     ctx.textBaseline = 'middle';
     if (this.ellipsisWidth === 0) this.ellipsisWidth = ctx.measureText('…').width;
 
+    const { match } = state;
     const scale = geom.width / (view.end - view.start);
-    let drawn = 0;
-    let hoverRect: [number, number, number] | null = null;
+    const icicle = geom.orientation === 'icicle';
+    const marks: [node: number, x0: number, x1: number, y: number][] = [];
     for (let d = 0; d < layout.rows.length; d++) {
       const y = rowTop(d, geom);
-      if (y >= geom.height) continue;
-      if (y + ROW_HEIGHT <= 0) break; // rows only go up from here
+      // Rows move away from the root's edge as d grows: past the far edge, stop.
+      if (icicle ? y >= geom.height : y + ROW_HEIGHT <= 0) break;
+      if (icicle ? y + ROW_HEIGHT <= 0 : y >= geom.height) continue;
       const row = layout.rows[d];
-      const dim = d < view.depth;
-      ctx.globalAlpha = dim ? 0.55 : 1;
+      const rowAlpha = d < view.depth ? 0.55 : 1;
       for (let i = firstVisible(row, view.start); i < row.length && row.start[i] < view.end; i++) {
         const w = row.width[i] * scale;
         if (w < MIN_FRAME_PX) continue;
@@ -102,11 +133,14 @@ export class FlamePainter {
         if (x0 < 0) x0 = 0;
         if (x1 > geom.width) x1 = geom.width;
         const node = row.node[i];
+        const matched = match === null || match[node] === 1;
+        ctx.globalAlpha = matched ? rowAlpha : UNMATCHED_ALPHA;
         ctx.fillStyle = this.color(tree, node);
         // A 1 px gap separates neighbours once they are wide enough to show it.
         ctx.fillRect(x0, y, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0, ROW_HEIGHT - 1);
-        drawn++;
-        if (node === hover) hoverRect = [x0, x1, y];
+        result.drawn++;
+        if (match !== null && matched) result.matched++;
+        if (node === state.hover || node === state.selected) marks.push([node, x0, x1, y]);
         if (x1 - x0 >= MIN_LABEL_PX) {
           const label = this.fit(ctx, nodeName(tree, node), x1 - x0 - 2 * LABEL_PAD);
           if (label) {
@@ -117,19 +151,20 @@ export class FlamePainter {
       }
     }
     ctx.globalAlpha = 1;
-    if (hoverRect) {
-      const [x0, x1, y] = hoverRect;
-      ctx.strokeStyle = style.highlight;
-      ctx.lineWidth = 1.5;
-      ctx.strokeRect(x0 + 0.75, y + 0.75, Math.max(0, x1 - x0 - 2.5), ROW_HEIGHT - 2.5);
+    ctx.strokeStyle = style.highlight;
+    for (const [node, x0, x1, y] of marks) {
+      // The selection is the heavier outline, so it stays visible under the pointer.
+      ctx.lineWidth = node === state.selected ? 2.5 : 1.5;
+      const inset = ctx.lineWidth / 2;
+      ctx.strokeRect(x0 + inset, y + inset, Math.max(0, x1 - x0 - 1 - 2 * inset), ROW_HEIGHT - 1 - 2 * inset);
     }
-    return drawn;
+    return result;
   }
 
   private color(tree: CallTree, node: number): string {
     let c = this.colors[node];
     if (c === undefined) {
-      c = node === 0 ? (this.colorDark ? 'hsl(220 8% 46%)' : 'hsl(220 8% 78%)') : frameColor(tree.context[node], nodeName(tree, node), this.colorDark);
+      c = this.colorFn!(tree, node, this.colorDark);
       this.colors[node] = c;
     }
     return c;

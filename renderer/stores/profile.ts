@@ -26,17 +26,18 @@ interface Derived {
   layout: FlameLayout;
 }
 
-/** Per profile, per event: switching events back and forth does not rebuild. */
-const derivedCache = new WeakMap<Profile, Map<number, Derived>>();
+/** Per profile, per (event, split): switching back and forth does not rebuild. */
+const derivedCache = new WeakMap<Profile, Map<string, Derived>>();
 
-function derive(profile: Profile, event: number): Derived {
-  let perEvent = derivedCache.get(profile);
-  if (!perEvent) derivedCache.set(profile, (perEvent = new Map()));
-  let d = perEvent.get(event);
+function derive(profile: Profile, event: number, split: boolean): Derived {
+  let perKey = derivedCache.get(profile);
+  if (!perKey) derivedCache.set(profile, (perKey = new Map()));
+  const key = `${event}/${split}`;
+  let d = perKey.get(key);
   if (!d) {
-    const tree = buildCallTree(profile, { event });
+    const tree = buildCallTree(profile, { event, split });
     d = markRaw({ tree, layout: buildFlameLayout(tree) });
-    perEvent.set(event, d);
+    perKey.set(key, d);
   }
   return d;
 }
@@ -47,6 +48,8 @@ export const useProfileStore = defineStore('profile', () => {
   const event = ref(0);
   const range = ref<TimeRange | null>(null);
   const zoomNode = ref(ROOT_NODE);
+  /** The root split into host, hypervisor, guests and vCPUs (call-tree.ts), or merged. */
+  const split = ref(true);
   /** Increments each time a new profile is shown (the flame graph marks its first paint). */
   const serial = ref(0);
 
@@ -55,7 +58,7 @@ export const useProfileStore = defineStore('profile', () => {
     if (!p || !range.value) return p;
     return markRaw(filterTimeRange(p, range.value.start, range.value.end));
   });
-  const derived = computed(() => (shown.value ? derive(shown.value, event.value) : null));
+  const derived = computed(() => (shown.value ? derive(shown.value, event.value, split.value) : null));
   const tree = computed(() => derived.value?.tree ?? null);
   const layout = computed(() => derived.value?.layout ?? null);
   const view = computed(() => (layout.value ? zoom(layout.value, zoomNode.value) : null));
@@ -91,6 +94,13 @@ export const useProfileStore = defineStore('profile', () => {
     zoomNode.value = ROOT_NODE;
   }
 
+  /** Splits or merges the root; zoom is a node of the other tree, so it resets. */
+  function setSplit(next: boolean): void {
+    if (next === split.value) return;
+    split.value = next;
+    zoomNode.value = ROOT_NODE;
+  }
+
   /** Shows only [start, end); an empty or inverted range clears the selection. */
   function setRange(start: number, end: number): void {
     if (!(end > start)) {
@@ -108,13 +118,14 @@ export const useProfileStore = defineStore('profile', () => {
   }
 
   // Zoom is a call-tree node, meaningful only for the tree it was saved with:
-  // restore it after the event and range that build that tree.
+  // restore it after the event, split and range that build that tree.
   registerViewState(
     'profile',
-    () => ({ event: event.value, range: range.value, zoomNode: zoomNode.value }),
+    () => ({ event: event.value, split: split.value, range: range.value, zoomNode: zoomNode.value }),
     (s) => {
       if (!isRecord(s)) return;
       if (typeof s.event === 'number') setEvent(s.event);
+      if (typeof s.split === 'boolean') setSplit(s.split);
       const r = s.range;
       if (isRecord(r) && typeof r.start === 'number' && typeof r.end === 'number') setRange(r.start, r.end);
       else clearRange();
@@ -129,6 +140,7 @@ export const useProfileStore = defineStore('profile', () => {
     range,
     shown,
     zoomNode,
+    split,
     serial,
     tree,
     layout,
@@ -139,6 +151,7 @@ export const useProfileStore = defineStore('profile', () => {
     setEvent,
     zoomTo,
     resetZoom,
+    setSplit,
     setRange,
     clearRange,
   };

@@ -59,7 +59,8 @@ describe('window', () => {
     expect($('warnings')?.textContent).toContain('line 9: odd');
     expect($('breadcrumbs')?.querySelectorAll('button').length).toBe(1);
 
-    // Zoom in, then a breadcrumb and Esc zoom back out.
+    // Zoom in, then a breadcrumb and Esc zoom back out (node numbers of the merged tree).
+    useProfileStore(pinia).setSplit(false);
     useProfileStore(pinia).zoomTo(3);
     await nextTick();
     const crumbs = () => Array.from($('breadcrumbs')!.querySelectorAll('button'), (b) => b.textContent?.trim());
