@@ -46,7 +46,7 @@ export class Vm {
     readonly spec: VmSpec,
     readonly index: number,
     readonly vpmu: VpmuOps,
-    private readonly host: Kernel,
+    readonly host: Kernel,
     private readonly symbols: SymbolTable,
   ) {
     this.pid = host.allocPid();
