@@ -24,6 +24,7 @@ import {
 } from './x86/event-filter';
 import type { VpmuOps } from './vpmu/design';
 import { emulatedVpmu } from './vpmu/emulated';
+import { emulatedX86Vpmu } from './vpmu/emulated-x86';
 import { mediatedVpmu } from './vpmu/mediated';
 import { noVpmu } from './vpmu/none';
 import { paravirtVpmu } from './vpmu/paravirt';
@@ -46,8 +47,12 @@ export class Kvm {
     private readonly hostCounters: number | null,
   ) {
     this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host), paravirt: paravirtVpmu(hostPerf, host) };
-    // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's.
-    if (host.cpus[0].model.arch === 'x86_64') this.designs.mediated = mediatedVpmu(hostPerf, host);
+    // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's;
+    // x86's trap-and-emulate is driven by the guest's MSR writes (vpmu/emulated-x86.ts).
+    if (host.cpus[0].model.arch === 'x86_64') {
+      this.designs.emulated = emulatedX86Vpmu(hostPerf, host);
+      this.designs.mediated = mediatedVpmu(hostPerf, host);
+    }
     hostPerf.openChecks.push((event) =>
       this.nr_mediated_pmu_vms > 0 && !event.attr.exclude_guest && !event.pmu.capabilities.software ? -Errno.EOPNOTSUPP : 0,
     );

@@ -49,7 +49,7 @@ export class Vm {
     readonly spec: VmSpec,
     readonly index: number,
     readonly vpmu: VpmuOps,
-    private readonly host: Kernel,
+    readonly host: Kernel,
     private readonly symbols: SymbolTable,
   ) {
     this.pid = host.allocPid();
