@@ -3,7 +3,7 @@
  * a less trusted side, so nothing reaches a handler before its arguments have
  * been checked here; errors name the method and the argument.
  */
-import { MAX_UPLOAD_CHUNK, type ApiMethodName, type ApiMethods } from './contract';
+import { MAX_UPLOAD_CHUNK, MAX_VIEW_STATE, type ApiMethodName, type ApiMethods } from './contract';
 
 export class ApiInputError extends Error {
   override name = 'ApiInputError';
@@ -26,6 +26,18 @@ const bytes: Check = (v, where) => {
   if (v.length > MAX_UPLOAD_CHUNK) throw new ApiInputError(`${where}: chunk larger than ${MAX_UPLOAD_CHUNK} bytes`);
 };
 
+/** JSON text of an object: what the window's view state is. */
+const jsonObject = (max: number): Check => (v, where) => {
+  string(max)(v, where);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v as string);
+  } catch (e) {
+    throw new ApiInputError(`${where}: not JSON (${(e as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiInputError(`${where}: expected a JSON object`);
+};
+
 /** Argument checks per method, in order. A method missing here cannot be called. */
 const SIGNATURES: { [M in ApiMethodName]: Check[] } = {
   info: [],
@@ -37,6 +49,7 @@ const SIGNATURES: { [M in ApiMethodName]: Check[] } = {
   endUpload: [count],
   cancelJob: [count],
   recentFiles: [],
+  setViewState: [jsonObject(MAX_VIEW_STATE)],
   saveDialog: [],
   exportDialog: [string(64)],
   exportProfile: [string(64)],
