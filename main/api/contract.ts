@@ -20,8 +20,17 @@ export interface ApiMethods {
   /**
    * Runs a built-in scenario (guestperf scenarios) and opens its recording:
    * `record -a -g` at perf's default 4000 Hz for the scenario's duration.
+   * Options are checked against the scenario before anything runs.
    */
-  openScenario(name: string): Promise<JobId>;
+  openScenario(name: string, options?: ScenarioRunOptions): Promise<JobId>;
+  /** The same for a scenario file's text; its errors read `file:line:column: path: what`. */
+  openScenarioText(fileName: string, yamlText: string, options?: ScenarioRunOptions): Promise<JobId>;
+  /** The built-in scenarios, for the scenario picker. */
+  listScenarios(): Promise<ScenarioInfo[]>;
+  /** What a scenario file holds (its VMs and their designs); throws its first error. */
+  describeScenarioText(fileName: string, yamlText: string): Promise<ScenarioInfo>;
+  /** Parses a perf event string as the perf tool does (default arch x86_64, vendor intel or arm). */
+  checkEvents(text: string, arch?: ScenarioArch, vendor?: ScenarioVendor): Promise<EventCheck>;
   /**
    * Browser mode and drag-and-drop: the window streams a file's bytes.
    * `size` is the file's size in bytes, used for progress and the early
@@ -33,12 +42,6 @@ export interface ApiMethods {
   /** Stops a load; the window keeps what it showed before. */
   cancelJob(job: JobId): Promise<void>;
   recentFiles(): Promise<string[]>;
-  /**
-   * The window's view state (tab, zoom, selection, filters, search) as JSON
-   * text, sent whenever it changes. Saving and the native export write it
-   * with the trace; opening a trace resets it.
-   */
-  setViewState(json: string): Promise<void>;
   /** Desktop only: Save As… dialog for the current profile; the saved path, or null. */
   saveDialog(): Promise<string | null>;
   /** Desktop only: File > Export… in one of HostInfo.exportFormats; the written path, or null. */
@@ -46,6 +49,58 @@ export interface ApiMethods {
   /** The current profile exported in memory, for the browser to download. */
   exportProfile(formatId: string): Promise<ExportedFile>;
 }
+
+export type VpmuDesignName = 'none' | 'emulated' | 'mediated' | 'partitioned' | 'paravirt';
+export type ScenarioArch = 'x86_64' | 'arm64';
+export type ScenarioVendor = 'intel' | 'amd' | 'arm';
+
+export interface ScenarioInfo {
+  name: string;
+  /** One line (a built-in's summary; empty for a file). */
+  description: string;
+  arch: ScenarioArch;
+  vendor: ScenarioVendor;
+  cpus: number;
+  durationMs: number;
+  /** The host's NMI watchdog counts in guests, which a mediated VM cannot start beside (EBUSY). */
+  nmiWatchdog: boolean;
+  vms: { name: string; vcpus: number; vpmu: VpmuDesignName }[];
+  /** The designs KVM offers on this architecture: what each VM may choose. */
+  designs: VpmuDesignName[];
+}
+
+/** How to run a scenario instead of as written. */
+export interface ScenarioRunOptions {
+  /** perf events for `record -e` (default: the scenario's own sessions, else cycles). */
+  events?: string;
+  /** vPMU design per VM name. */
+  vpmu?: Record<string, VpmuDesignName>;
+  /** Simulated time, instead of the scenario's duration. */
+  durationMs?: number;
+  /** Turns the host's NMI watchdog on or off (machine.nmi_watchdog). */
+  nmiWatchdog?: boolean;
+  /** Runs the scenario once per design and opens the comparison trace instead. */
+  compare?: VpmuDesignName[];
+}
+
+/** One parsed event, with the perf_event_attr bits that say which side of the guest boundary it counts. */
+export interface CheckedEvent {
+  name: string;
+  pmu: string;
+  /** Index of its group leader in the list (its own index when standalone). */
+  leader: number;
+  exclude_user: boolean;
+  exclude_kernel: boolean;
+  exclude_hv: boolean;
+  exclude_guest: boolean;
+  exclude_host: boolean;
+  precise_ip: number;
+}
+
+export type EventCheck =
+  | { ok: true; events: CheckedEvent[] }
+  /** `message` is perf's own (with its caret line); `column` the 0-based character it points at. */
+  | { ok: false; message: string; reason: string; column: number };
 
 export interface ExportedFile {
   /** Suggested file name, with the format's extension. */
@@ -91,8 +146,6 @@ export interface GuestperfApi extends ApiMethods {
 }
 
 export const MAX_UPLOAD_CHUNK = 4 * 1024 * 1024;
-/** Longest view state setViewState accepts, in characters. */
-export const MAX_VIEW_STATE = 256 * 1024;
 
 /**
  * Wire format of the web host's WebSocket (`/api?token=...`). Every message

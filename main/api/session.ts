@@ -7,11 +7,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { EXPORT_FORMATS, formatById, IMPORT_EXTENSIONS } from '../../profile/formats/registry';
-import { nativeFormat } from '../../profile/formats/native';
-import { withViewState } from '../../profile/serialize';
 import { runExport } from '../export/export-job';
 import { writeNativeTrace } from '../files/native-trace';
-import { BUILTIN_SCENARIOS } from '../../emulator/scenario/builtins';
 import { ParseJob } from '../parse/parse-job';
 import type { ParseWorkerData } from '../parse/protocol';
 import {
@@ -21,8 +18,21 @@ import {
   type ExportedFile,
   type HostInfo,
   type JobId,
+  type EventCheck,
+  type ScenarioArch,
+  type ScenarioInfo,
+  type ScenarioRunOptions,
+  type ScenarioVendor,
 } from './contract';
 import { ApiInputError } from './validate';
+import {
+  builtinScenarioText,
+  checkEventString,
+  describeScenario,
+  listBuiltinScenarios,
+  parseScenarioText,
+  prepareRun,
+} from './scenarios';
 import type { RecentFiles } from './recent-files';
 
 export interface ShellHooks {
@@ -67,8 +77,6 @@ export class ApiSession implements ApiMethods {
   private readonly jobs = new Map<JobId, Job>();
   /** The last profile loaded, serialized: what Save As writes. */
   private current: { name: string; bytes: Uint8Array } | null = null;
-  /** The window's view state for `current` (setViewState), saved with it. */
-  private viewState: unknown = undefined;
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -107,11 +115,25 @@ export class ApiSession implements ApiMethods {
     return job;
   }
 
-  async openScenario(name: string): Promise<JobId> {
-    if (!BUILTIN_SCENARIOS.some((s) => s.name === name)) {
-      throw new ApiInputError(`openScenario: no built-in scenario ${JSON.stringify(name)} (one of: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')})`);
-    }
-    return this.start(`${name} (scenario)`, 0, { fileName: `${name}.yaml`, scenario: name }, false);
+  async openScenario(name: string, options?: ScenarioRunOptions): Promise<JobId> {
+    const { fileName, text } = builtinScenarioText('openScenario', name);
+    return this.runScenario('openScenario', fileName, text, options);
+  }
+
+  async openScenarioText(fileName: string, yamlText: string, options?: ScenarioRunOptions): Promise<JobId> {
+    return this.runScenario('openScenarioText', basename(fileName.replaceAll('\\', '/')), yamlText, options);
+  }
+
+  async listScenarios(): Promise<ScenarioInfo[]> {
+    return listBuiltinScenarios();
+  }
+
+  async describeScenarioText(fileName: string, yamlText: string): Promise<ScenarioInfo> {
+    return describeScenario(parseScenarioText(basename(fileName.replaceAll('\\', '/')), yamlText), '');
+  }
+
+  async checkEvents(text: string, arch?: ScenarioArch, vendor?: ScenarioVendor): Promise<EventCheck> {
+    return checkEventString(text, arch, vendor);
   }
 
   async beginUpload(name: string, size: number): Promise<JobId> {
@@ -147,18 +169,13 @@ export class ApiSession implements ApiMethods {
     return this.opts.recent.list();
   }
 
-  async setViewState(json: string): Promise<void> {
-    this.requireCurrent('setViewState');
-    this.viewState = JSON.parse(json);
-  }
-
   async saveDialog(): Promise<string | null> {
     const current = this.requireCurrent('Save As');
     const show = this.opts.shell?.showSaveDialog;
     if (!show) throw new ApiInputError('saveDialog: this window has no native dialogs');
     const path = await show(baseName(current.name) + '.guestperf', { name: 'guestperf trace', extension: 'guestperf' });
     if (path === null) return null;
-    await writeNativeTrace(path, this.withViewState(current.bytes));
+    await writeNativeTrace(path, current.bytes);
     await this.opts.recent.add(path);
     return path;
   }
@@ -170,14 +187,14 @@ export class ApiSession implements ApiMethods {
     if (!show) throw new ApiInputError('exportDialog: this window has no native dialogs (use exportProfile)');
     const path = await show(`${baseName(current.name)}.${format.extension}`, format);
     if (path === null) return null;
-    await runExport(this.opts.exportWorkerUrl, { profile: this.exportBytes(current.bytes, formatId), formatId, path });
+    await runExport(this.opts.exportWorkerUrl, { profile: current.bytes, formatId, path });
     return path;
   }
 
   async exportProfile(formatId: string): Promise<ExportedFile> {
     const current = this.requireCurrent('Export');
     const format = exportFormat(formatId);
-    const bytes = await runExport(this.opts.exportWorkerUrl, { profile: this.exportBytes(current.bytes, formatId), formatId });
+    const bytes = await runExport(this.opts.exportWorkerUrl, { profile: current.bytes, formatId });
     return { name: `${baseName(current.name)}.${format.extension}`, bytes: bytes ?? new Uint8Array(0) };
   }
 
@@ -185,24 +202,6 @@ export class ApiSession implements ApiMethods {
   dispose(): void {
     for (const job of this.jobs.values()) job.parse.cancel();
     this.jobs.clear();
-  }
-
-  /** The serialized profile with the window's view state, as chunks. */
-  private withViewState(bytes: Uint8Array): Uint8Array[] {
-    return this.viewState === undefined ? [bytes] : withViewState(bytes, this.viewState);
-  }
-
-  /** Only the native format holds a view state; the copy is made for it alone. */
-  private exportBytes(bytes: Uint8Array, formatId: string): Uint8Array {
-    if (formatId !== nativeFormat.id || this.viewState === undefined) return bytes;
-    const chunks = this.withViewState(bytes);
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
   }
 
   private requireCurrent(action: string): { name: string; bytes: Uint8Array } {
@@ -233,6 +232,13 @@ export class ApiSession implements ApiMethods {
     this.opts.emit({ type: 'job-failed', job: jobId, name: job.name, message });
   }
 
+  /** Checks the run against its scenario (nothing starts on a refusal), then records it in a worker. */
+  private runScenario(method: string, fileName: string, text: string, options?: ScenarioRunOptions): JobId {
+    const run = prepareRun(method, fileName, text, options);
+    const name = run.compare ? `${run.scenario.name} (${run.compare.join(' vs ')})` : `${run.scenario.name} (scenario)`;
+    return this.start(name, 0, { fileName, scenario: { text: run.text, events: run.events, compare: run.compare } }, false);
+  }
+
   private start(name: string, total: number, data: ParseWorkerData, upload: boolean): JobId {
     const id = this.nextJob++;
     const { emit } = this.opts;
@@ -241,7 +247,6 @@ export class ApiSession implements ApiMethods {
       done: (profile, warnings) => {
         if (!this.jobs.delete(id)) return;
         this.current = { name, bytes: profile };
-        this.viewState = undefined;
         emit({ type: 'job-done', job: id, name, profile, warnings });
       },
       failed: (message) => {

@@ -1,19 +1,21 @@
 /**
  * Parse worker: turns a stream of file bytes into a serialized profile off the
  * main thread. Bytes come from the file itself (openPath) or from the window
- * (uploads, forwarded by the job as `chunk` messages); a built-in scenario
- * (openScenario) is run on the emulator and recorded here instead.
+ * (uploads, forwarded by the job as `chunk` messages); a scenario
+ * (openScenario, openScenarioText) is run on the emulator and recorded here
+ * instead.
  */
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parsePerfCommand, type RecordOptions } from '../../emulator/perf-tool/cmdline';
-import { BUILTIN_SCENARIOS, loadBuiltinScenario } from '../../emulator/scenario/builtins';
+import { recordDesignComparison } from '../../emulator/compare-trace';
+import { parseScenario } from '../../emulator/scenario/parse';
 import { runRecord } from '../../emulator/session';
 import { ParseError } from '../../profile/formats/format';
 import type { Profile } from '../../profile/model';
 import { serializeProfile } from '../../profile/serialize';
 import { importTrace, TraceReadError } from '../files/trace-io';
-import type { FromWorker, ParseWorkerData, ToWorker } from './protocol';
+import type { FromWorker, ParseWorkerData, ScenarioRun, ToWorker } from './protocol';
 
 const PROGRESS_INTERVAL_MS = 50;
 
@@ -58,16 +60,16 @@ async function* source(): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** A built-in scenario recorded the way `guestperf record -a -g` does. */
-function recordScenario(name: string): Profile {
-  const builtin = BUILTIN_SCENARIOS.find((s) => s.name === name);
-  const loaded = loadBuiltinScenario(name);
-  if (!builtin || !loaded) throw new TraceReadError(`${name}: no such built-in scenario`);
-  const options = parsePerfCommand(['record', '-a', '-g']) as RecordOptions;
-  const result = runRecord(loaded.scenario, options, builtin.yaml);
-  // A scenario that records for itself is shown as it asked; otherwise record -a -g.
+/** A scenario recorded the way `guestperf record -a -g [-e EVENTS]` does, or compared across designs. */
+function recordScenario(run: ScenarioRun): Profile {
+  const parsed = parseScenario(run.text, fileName).scenario;
+  if (run.compare) return recordDesignComparison(parsed, run.text, run.compare, run.events ? [run.events] : []);
+  const options = parsePerfCommand(['record', '-a', '-g', ...(run.events ? ['-e', run.events] : [])]) as RecordOptions;
+  const result = runRecord(parsed, options, run.text);
+  if (run.events) return result.profile;
+  // Without events asked for, a scenario that records for itself is shown as it asked.
   const own = result.background.find((b) => b.profile)?.profile;
-  if (own) own.scenario = builtin.yaml;
+  if (own) own.scenario = run.text;
   return own ?? result.profile;
 }
 

@@ -5,7 +5,16 @@
  * Every pending call is rejected when the socket closes: the window must
  * never wait forever on an answer that cannot come.
  */
-import type { ApiEvent, ApiMethodName, GuestperfApi, HostInfo, JobId, ExportedFile } from '../../main/api/contract';
+import type {
+  ApiEvent,
+  ApiMethodName,
+  EventCheck,
+  ExportedFile,
+  GuestperfApi,
+  HostInfo,
+  JobId,
+  ScenarioInfo,
+} from '../../main/api/contract';
 import { decodeReply, encodeRequest, WireError } from './wire';
 
 /** The part of the WebSocket constructor the client uses (tests pass a fake). */
@@ -35,6 +44,13 @@ const redact = (url: string) => url.replace(/\?.*$/, '');
 function describeClose(ev: { code?: number; reason?: string } | undefined): string {
   if (!ev || ev.code === undefined) return 'closed';
   return ev.reason ? `closed (code ${ev.code}: ${ev.reason})` : `closed (code ${ev.code})`;
+}
+
+/** `args` followed by the optional ones up to the last one given. */
+function withOptional(args: unknown[], ...optional: unknown[]): unknown[] {
+  let n = optional.length;
+  while (n > 0 && optional[n - 1] === undefined) n--;
+  return [...args, ...optional.slice(0, n)];
 }
 
 /** Opens the socket; resolves with the API once it is open. */
@@ -75,13 +91,17 @@ export function connectWebSocketApi(url: string, options: WsClientOptions = {}):
       info: () => call<HostInfo>('info', []),
       openDialog: () => call<JobId | null>('openDialog', []),
       openPath: (path) => call<JobId>('openPath', [path]),
-      openScenario: (name) => call<JobId>('openScenario', [name]),
+      // Optional arguments left out travel as absent, not as null.
+      openScenario: (name, options) => call<JobId>('openScenario', withOptional([name], options)),
+      openScenarioText: (fileName, text, options) => call<JobId>('openScenarioText', withOptional([fileName, text], options)),
+      listScenarios: () => call<ScenarioInfo[]>('listScenarios', []),
+      describeScenarioText: (fileName, text) => call<ScenarioInfo>('describeScenarioText', [fileName, text]),
+      checkEvents: (text, arch, vendor) => call<EventCheck>('checkEvents', withOptional([text], arch, vendor)),
       beginUpload: (name, size) => call<JobId>('beginUpload', [name, size]),
       uploadChunk: (job, chunk) => call<void>('uploadChunk', [job], chunk),
       endUpload: (job) => call<void>('endUpload', [job]),
       cancelJob: (job) => call<void>('cancelJob', [job]),
       recentFiles: () => call<string[]>('recentFiles', []),
-      setViewState: (json) => call<void>('setViewState', [json]),
       saveDialog: () => call<string | null>('saveDialog', []),
       exportDialog: (formatId) => call<string | null>('exportDialog', [formatId]),
       exportProfile: (formatId) => call<ExportedFile>('exportProfile', [formatId]),

@@ -9,14 +9,13 @@
  * The newest job wins: events of an older job are ignored.
  */
 import { defineStore } from 'pinia';
-import { markRaw, nextTick, ref, shallowRef } from 'vue';
+import { markRaw, ref, shallowRef } from 'vue';
 import type { ApiEvent, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
 import { deserializeProfile } from '../../profile/serialize';
 import type { ImportWarning } from '../../profile/model';
 import { downloadFile } from '../api/download';
 import { uploadFile, type FileLike, type UploadControl } from '../api/upload';
 import { useProfileStore } from './profile';
-import { restoreViewState } from './view-state';
 
 export interface JobState {
   /** null while beginUpload has not answered yet. */
@@ -128,9 +127,6 @@ export const useLoadStore = defineStore('load', () => {
         const warnings = e.warnings.length > 0 ? e.warnings : formatImportWarnings(profile.meta.warnings);
         error.value = null;
         useProfileStore().show(profile, warnings);
-        // After the stores' own reactions to the new profile (they reset
-        // zoom, selection, ...), so the saved state wins.
-        void nextTick(() => restoreViewState(profile.viewState));
         return;
       }
       case 'job-failed':
@@ -178,6 +174,18 @@ export const useLoadStore = defineStore('load', () => {
     } catch (e) {
       fail(`Could not run scenario ${name}: ${message(e)}`);
     }
+  }
+
+  /**
+   * Runs a scenario as the scenario panel asks (`start` calls the API) and
+   * follows its job like any load; a refusal is thrown back to the panel,
+   * which shows it beside what was refused.
+   */
+  async function runScenario(start: (api: GuestperfApi) => Promise<JobId>): Promise<void> {
+    const a = api.value;
+    if (!a) throw new Error('not connected to the guestperf host');
+    const id = await start(a);
+    if (!ended.has(id)) adopt(id);
   }
 
   /** Streams a local file (picked or dropped) to the main side. */
@@ -248,5 +256,5 @@ export const useLoadStore = defineStore('load', () => {
     }
   }
 
-  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, openScenario, cancel, exportAs, fail, dismissError };
+  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, openScenario, runScenario, cancel, exportAs, fail, dismissError };
 });

@@ -1,5 +1,6 @@
 /** A scriptable GuestperfApi for store and component tests: records calls, lets tests push events. */
 import type { ApiEvent, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
+import { checkEventString, describeScenario, listBuiltinScenarios, parseScenarioText } from '../../main/api/scenarios';
 import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext, type Profile } from '../../profile/model';
 
@@ -40,9 +41,26 @@ export function fakeApi(host: HostInfo['host'] = 'web'): FakeApi {
       api.calls.push({ method: 'openPath', args: [path] });
       return api.nextJob;
     },
-    async openScenario(name) {
-      api.calls.push({ method: 'openScenario', args: [name] });
+    async openScenario(name, options) {
+      api.calls.push({ method: 'openScenario', args: options === undefined ? [name] : [name, options] });
       return api.nextJob;
+    },
+    async openScenarioText(fileName, text, options) {
+      api.calls.push({ method: 'openScenarioText', args: options === undefined ? [fileName, text] : [fileName, text, options] });
+      return api.nextJob;
+    },
+    // The real catalogue and parsers, as the main side answers.
+    async listScenarios() {
+      api.calls.push({ method: 'listScenarios', args: [] });
+      return listBuiltinScenarios();
+    },
+    async describeScenarioText(fileName, text) {
+      api.calls.push({ method: 'describeScenarioText', args: [fileName, text] });
+      return describeScenario(parseScenarioText(fileName, text), '');
+    },
+    async checkEvents(text, arch, vendor) {
+      api.calls.push({ method: 'checkEvents', args: [text, arch, vendor] });
+      return checkEventString(text, arch, vendor);
     },
     async beginUpload(name, size) {
       api.calls.push({ method: 'beginUpload', args: [name, size] });
@@ -64,9 +82,6 @@ export function fakeApi(host: HostInfo['host'] = 'web'): FakeApi {
     },
     async recentFiles() {
       return [];
-    },
-    async setViewState(json) {
-      api.calls.push({ method: 'setViewState', args: [json] });
     },
     async saveDialog() {
       return null;
