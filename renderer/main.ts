@@ -8,6 +8,7 @@ import { createPinia } from 'pinia';
 import App from './App.vue';
 import { connectApi } from './api/client';
 import { useLoadStore } from './stores/load';
+import { syncViewState } from './stores/view-state-sync';
 import './styles.css';
 
 const pinia = createPinia();
@@ -15,7 +16,10 @@ createApp(App).use(pinia).mount('#app');
 
 const load = useLoadStore(pinia);
 connectApi({ onClose: (message) => load.fail(message) })
-  .then((api) => load.connect(api))
+  .then(async (api) => {
+    await load.connect(api);
+    syncViewState(api);
+  })
   .then(() => {
     document.body.dataset.ready = '1';
     // The web host's printed address asks for the same start as the desktop app.

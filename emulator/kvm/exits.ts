@@ -32,6 +32,8 @@ interface ExitKind {
   handler: readonly string[];
   /** Handled in the VMM's user space (the ioctl returns to QEMU). */
   user?: boolean;
+  /** Handled before vmx_handle_exit, inside the entry/exit path itself (NMIs): these frames instead. */
+  irqoff?: readonly string[];
 }
 
 const EXITS: Record<ExitReason, ExitKind> = {
@@ -47,7 +49,24 @@ const EXITS: Record<ExitReason, ExitKind> = {
   },
   EPT_VIOLATION: { costNs: 2_500, handler: ['handle_ept_violation', 'kvm_mmu_page_fault', 'kvm_tdp_page_fault'] },
   VMCALL: { costNs: 1_300, handler: ['handle_vmcall', 'kvm_emulate_hypercall'] },
-  EXCEPTION_NMI: { costNs: 1_000, handler: ['handle_exception_nmi', 'kvm_handle_nmi'] },
+  // A host PMI (NMI) in guest mode: for the emulated vPMU, perf's NMI handler
+  // finds KVM's backing event overflowed (kvm_perf_overflow), and KVM_REQ_PMU
+  // reprograms that counter (pause, new period, enable) before the entry.
+  EXCEPTION_NMI: {
+    costNs: 3_500,
+    handler: ['handle_exception_nmi', 'kvm_handle_nmi'],
+    irqoff: [
+      'vmx_vcpu_run',
+      'vmx_vcpu_enter_exit',
+      'vmx_do_nmi_irqoff',
+      'asm_exc_nmi_kvm_vmx',
+      'exc_nmi',
+      'perf_event_nmi_handler',
+      'intel_pmu_handle_irq',
+      'perf_event_overflow',
+      'kvm_perf_overflow',
+    ],
+  },
 };
 
 export function exitCost(reason: ExitReason): number {
@@ -75,13 +94,17 @@ export interface ExitFrames {
   timerExit: ExitReason;
 }
 
+/** Frames of the core kernel that KVM's exit paths call into (the NMI and perf's handler). */
+const X86_CORE_KERNEL = new Set(['asm_exc_nmi_kvm_vmx', 'exc_nmi', 'perf_event_nmi_handler', 'intel_pmu_handle_irq', 'perf_event_overflow']);
+
 export const X86_EXIT_FRAMES: ExitFrames = {
   vmmBinary: 'qemu-system-x86_64',
   syscall: ['entry_SYSCALL_64_after_hwframe', 'do_syscall_64', '__x64_sys_ioctl'],
   runLoop: ['kvm_vcpu_ioctl', 'kvm_arch_vcpu_ioctl_run', 'vcpu_run', 'vcpu_enter_guest'],
   inGuest: ['vmx_vcpu_run', 'vmx_vcpu_enter_exit'],
-  handler: (reason) => (exitInUser(reason) ? EXITS[reason].handler : ['vmx_handle_exit', ...EXITS[reason].handler]),
-  dso: (frame) => (frame.startsWith('vmx_') || frame.startsWith('handle_') ? '[kvm_intel]' : '[kvm]'),
+  handler: (reason) => EXITS[reason].irqoff ?? (exitInUser(reason) ? EXITS[reason].handler : ['vmx_handle_exit', ...EXITS[reason].handler]),
+  dso: (frame) =>
+    X86_CORE_KERNEL.has(frame) ? '[kernel.kallsyms]' : frame.startsWith('vmx_') || frame.startsWith('handle_') ? '[kvm_intel]' : '[kvm]',
   // The guest programs its TSC-deadline timer: an MSR write exit per tick.
   timerExit: 'MSR_WRITE',
 };

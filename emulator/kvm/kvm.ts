@@ -13,6 +13,7 @@ import { describeErrno, Errno } from '../perf/errno';
 import type { VmSpec, VpmuDesign } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
+import { DEFAULT_VM_SPE, GuestSpe } from './arm64/guest-spe';
 import { defaultVcpuPmu, setupVmPmu } from './arm64/vm-pmu';
 import { Vm } from './vm';
 import {
@@ -23,6 +24,7 @@ import {
 } from './x86/event-filter';
 import type { VpmuOps } from './vpmu/design';
 import { emulatedVpmu } from './vpmu/emulated';
+import { emulatedX86Vpmu } from './vpmu/emulated-x86';
 import { mediatedVpmu } from './vpmu/mediated';
 import { noVpmu } from './vpmu/none';
 import { paravirtVpmu } from './vpmu/paravirt';
@@ -45,8 +47,12 @@ export class Kvm {
     private readonly hostCounters: number | null,
   ) {
     this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host), paravirt: paravirtVpmu(hostPerf, host) };
-    // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's.
-    if (host.cpus[0].model.arch === 'x86_64') this.designs.mediated = mediatedVpmu(hostPerf, host);
+    // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's;
+    // x86's trap-and-emulate is driven by the guest's MSR writes (vpmu/emulated-x86.ts).
+    if (host.cpus[0].model.arch === 'x86_64') {
+      this.designs.emulated = emulatedX86Vpmu(hostPerf, host);
+      this.designs.mediated = mediatedVpmu(hostPerf, host);
+    }
     hostPerf.openChecks.push((event) =>
       this.nr_mediated_pmu_vms > 0 && !event.attr.exclude_guest && !event.pmu.capabilities.software ? -Errno.EOPNOTSUPP : 0,
     );
@@ -80,6 +86,7 @@ export class Kvm {
     this.vms.push(vm);
     const affinity = spec.cpus ?? this.host.cpus.map((_, i) => i);
     vm.createVcpus(affinity, rng);
+    if (spec.spe) this.enableSpe(vm);
     let serial = 0;
     for (const w of spec.workloads) {
       const p = program(w.program);
@@ -97,6 +104,14 @@ export class Kvm {
     if (vm.destroyed) return;
     vm.destroyed = true;
     if (vm.vpmu.design === 'mediated') this.nr_mediated_pmu_vms--;
+  }
+
+  /** SPE for the guest: the VMM's vCPU attributes, then the guest driver starts profiling on each vCPU. */
+  private enableSpe(vm: Vm): void {
+    const spe = GuestSpe.create(vm.name, vm.vcpus.length, vm.spec.spe_config ?? DEFAULT_VM_SPE);
+    if ('error' in spe) throw new KvmError(spe.error);
+    vm.spe = spe;
+    for (const v of vm.vcpus) spe.enable(v);
   }
 
   /** KVM_SET_PMU_EVENT_FILTER from the VMM, with the kernel's errnos. */

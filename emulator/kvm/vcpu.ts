@@ -20,6 +20,7 @@ import type { Rng } from '../sim/random';
 import { TICK_NSEC } from '../perf/sysctl';
 import { type ExitReason, exitCost, type ExitTags } from './exits';
 import { GuestRunLog } from './guest-runs';
+import { PmiSkidLog } from './pmi-skid';
 import type { Vm } from './vm';
 
 /** A guest kernel thread placement: one thread of a guest workload, on this vCPU. */
@@ -60,6 +61,13 @@ export class Vcpu implements BurstSource {
   pmiPending = false;
   /** Guest-side overflow handlers to run at injection (the guest's PMI handler). */
   readonly pmiWork: (() => void)[] = [];
+  /** When each injected PMI was raised and injected, and in which guest code: its skid. */
+  readonly pmiSkid = new PmiSkidLog();
+  /** The exit the coming kick is (a PMI taken in guest mode), null for a plain interrupt. */
+  private kickExit: ExitReason | null = null;
+  /** The guest burst such an exit cut short, resumed at the entry after KVM handled it. */
+  private resumeBurst: { tag: ExecTag; thread: GuestThread | null; remaining: number } | null = null;
+  private readonly resumeRates = new Float64Array(7);
   private readonly pending: ExitReason[] = [];
   private readonly plan: BurstPlan;
   private inGuest = false;
@@ -92,6 +100,17 @@ export class Vcpu implements BurstSource {
     plan.sleepNs = 0;
     const reason = this.pending.shift();
     if (reason) return this.handleExit(reason, 0);
+    const resume = this.resumeBurst;
+    if (resume && now >= this.pausedUntil) {
+      this.resumeBurst = null;
+      this.currentThread = resume.thread;
+      this.guestTag = resume.tag;
+      plan.tag = resume.tag;
+      plan.rates.set(this.resumeRates);
+      plan.durationNs = resume.remaining;
+      plan.truth = this.truth;
+      return plan;
+    }
     if (now < this.pausedUntil) {
       // Out of KVM_RUN: the vCPU thread waits in QEMU until the VM runs again.
       plan.tag = this.tags.paused;
@@ -130,6 +149,7 @@ export class Vcpu implements BurstSource {
     // At most one virtual PMI per VM-exit: whatever overflowed since is handled together.
     if (this.pmiPending) {
       this.pmiPending = false;
+      this.pmiSkid.inject(now, this.guestTag);
       const work = this.pmiWork.splice(0);
       for (const w of work) w();
     }
@@ -140,12 +160,39 @@ export class Vcpu implements BurstSource {
     this.inGuest = false;
     this.guestRuns.exit(now);
     // A host interrupt in guest mode exits first; the interrupt itself is the host's work.
-    if (interrupted) this.count('EXTERNAL_INTERRUPT');
+    if (interrupted && this.kickExit) this.exitForPmi(this.kickExit);
+    else if (interrupted) this.count('EXTERNAL_INTERRUPT');
     this.vm.vpmu.put(this, cpu, now);
     this.pcpu = -1;
     const ran = now - this.guestSince;
     this.guestClock += ran;
     this.afterGuest(ran, now);
+  }
+
+  /** A virtual PMI was requested now: the overflow side of its skid. */
+  pmiRaised(now: number): void {
+    this.pmiSkid.raise(now, this.guestTag);
+  }
+
+  /** The next kick is a PMI taken in guest mode, which exits with `reason` (EXCEPTION_NMI, or the mediated vector's interrupt). */
+  exitOnKick(reason: ExitReason): void {
+    this.kickExit = reason;
+  }
+
+  /**
+   * KVM handles the PMI's exit before the guest runs again: the guest burst
+   * it cut short waits (same code, the rest of its time) behind the exit
+   * handling, and the virtual PMI is injected at that entry.
+   */
+  private exitForPmi(reason: ExitReason): void {
+    this.kickExit = null;
+    this.pending.unshift(reason);
+    this.pmuExits++;
+    const task = this.vm.host.tasks.get(this.tid);
+    if (!task?.tag || task.remaining <= 0) return;
+    this.resumeBurst = { tag: task.tag, thread: this.currentThread, remaining: task.remaining };
+    this.resumeRates.set(task.rates);
+    task.remaining = 0;
   }
 
   /** The guest's run stops at an exit: timer ticks it passed, counter reads that trapped, I/O. */
@@ -155,6 +202,7 @@ export class Vcpu implements BurstSource {
       this.exit(this.tags.frames.timerExit);
       this.vm.guest.tick(this.index, now);
     }
+    this.vm.spe?.afterGuest(this, ran);
     const runner = this.currentThread?.runner;
     if (!runner) return;
     const reads = Math.floor((ran / 1000) * runner.pmuReadsPerUs);

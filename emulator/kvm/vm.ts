@@ -14,6 +14,7 @@ import type { VmSpec } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
 import { ARM64_EXIT_FRAMES } from './arm64/exit-frames';
+import type { GuestSpe } from './arm64/guest-spe';
 import type { ArmVmPmuCtl } from './arm64/pmu-v3-ctrl';
 import { ExitTags, X86_EXIT_FRAMES } from './exits';
 import { GuestPerf } from './guest-perf';
@@ -35,6 +36,8 @@ export class Vm {
   eventFilter: KvmX86PmuEventFilter | null = null;
   /** arm64: the vCPU PMU attributes as the VMM set them (the chosen PMU, N, the event filter). */
   armPmu: ArmVmPmuCtl | null = null;
+  /** arm64 with spe: the guest's SPE buffers and what they recorded and lost. */
+  spe: GuestSpe | null = null;
   private readonly tasks: Task[] = [];
   readonly pid: number;
   readonly guest: GuestPerf;
@@ -46,7 +49,7 @@ export class Vm {
     readonly spec: VmSpec,
     readonly index: number,
     readonly vpmu: VpmuOps,
-    private readonly host: Kernel,
+    readonly host: Kernel,
     private readonly symbols: SymbolTable,
   ) {
     this.pid = host.allocPid();
@@ -103,6 +106,7 @@ export class Vm {
     const until = action === 'migrate' ? now + MIGRATION_DOWNTIME_NS : action === 'resume' ? 0 : Infinity;
     for (const v of this.vcpus) v.pausedUntil = until;
     if (action === 'migrate') this.vpmu.migrate?.(this);
+    if (action === 'migrate') this.spe?.migrate();
     if (action === 'resume') for (const t of this.tasks) this.host.wakeIfSleeping(t);
     else for (const t of this.tasks) this.host.freeze(t.tid, until);
     return { start: now, end: Number.isFinite(until) ? Math.max(until, now) : now };

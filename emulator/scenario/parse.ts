@@ -27,6 +27,7 @@ import type {
   TimelineAction,
   VcpuPmuSpec,
   Vendor,
+  VmSpeSpec,
   VmSpec,
   VpmuDesign,
   WorkloadSpec,
@@ -209,7 +210,7 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
   if (!field.present) return [];
   const vms: VmSpec[] = [];
   for (const item of field.list()) {
-    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads', 'pmu_event_filter', 'pmu']);
+    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads', 'pmu_event_filter', 'pmu', 'spe_config']);
     const name = keys.name.string();
     if (!VM_NAME.test(name)) throw keys.name.error(`"${name}" is not a VM name (letters, digits, _ . - and no spaces)`);
     if (name === 'host') throw keys.name.error('"host" names the host in perf on: and --on; choose another name');
@@ -229,6 +230,7 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
       workloads: keys.workloads.present ? readWorkloads(keys.workloads, context, { name, vcpus }) : [],
       pmu_event_filter: keys.pmu_event_filter.present ? readEventFilter(keys.pmu_event_filter, machine) : null,
       ...(keys.pmu.present ? { pmu: readVcpuPmu(keys.pmu, machine, vcpus) } : {}),
+      ...(keys.spe_config.present ? { spe_config: readSpeConfig(keys.spe_config, spe) } : {}),
     });
   }
   return vms;
@@ -278,6 +280,18 @@ function readVcpuPmu(field: Field, machine: Scenario['machine'], vcpus: number):
     nr_counters: keys.nr_counters.present ? keys.nr_counters.integer(0, 31) : null,
     irq,
     init: keys.init.present ? keys.init.boolean() : true,
+  };
+}
+
+/** The guest SPE driver's buffer and the host's part in it; defaults are guest-spe.ts's. */
+function readSpeConfig(field: Field, spe: boolean): VmSpeSpec {
+  if (!spe) throw field.keyError('needs spe: true');
+  const keys = field.record(['buffer_kb', 'interval', 'pinned', 'host_profiling']);
+  return {
+    buffer_kb: keys.buffer_kb.present ? keys.buffer_kb.integer(4, 1 << 20, 'whole 4 KiB pages') : 4096,
+    interval: keys.interval.present ? keys.interval.integer(256, 2 ** 24) : 4096,
+    pinned: keys.pinned.present ? keys.pinned.boolean() : true,
+    host_profiling: keys.host_profiling.present ? keys.host_profiling.boolean() : false,
   };
 }
 

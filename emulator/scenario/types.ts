@@ -47,6 +47,18 @@ export interface VcpuPmuSpec {
   init: boolean;
 }
 
+/** How the guest's SPE driver and the host treat its buffer (project addition, arm64, with spe: true). */
+export interface VmSpeSpec {
+  /** The guest driver's AUX buffer per vCPU, KiB. */
+  buffer_kb: number;
+  /** Sampling interval, operations (PMSIRR_EL1.INTERVAL). */
+  interval: number;
+  /** KVM pins the buffer at stage 2 when the guest enables it (v6); false leaves it to stage-2 faults. */
+  pinned: boolean;
+  /** The host profiles the guest with SPE itself, so the guest sees PMBIDR_EL1.P = 1. */
+  host_profiling: boolean;
+}
+
 export interface VmSpec {
   name: string;
   vcpus: number;
@@ -59,6 +71,8 @@ export interface VmSpec {
   pmu_event_filter: PmuEventFilterSpec | null;
   /** arm64: the vCPU PMU attributes as written; absent, the VMM's defaults (PPI 23, the default PMU, INIT). */
   pmu?: VcpuPmuSpec;
+  /** With spe: the guest SPE driver's buffer and the host's part; absent, the defaults (guest-spe.ts). */
+  spe_config?: VmSpeSpec;
 }
 
 export interface PerfSessionSpec {

@@ -42,6 +42,12 @@ export interface ApiMethods {
   /** Stops a load; the window keeps what it showed before. */
   cancelJob(job: JobId): Promise<void>;
   recentFiles(): Promise<string[]>;
+  /**
+   * The window's view state (tab, zoom, selection, filters, search) as JSON
+   * text, sent whenever it changes. Saving and the native export write it
+   * with the trace; opening a trace resets it.
+   */
+  setViewState(json: string): Promise<void>;
   /** Desktop only: Save As… dialog for the current profile; the saved path, or null. */
   saveDialog(): Promise<string | null>;
   /** Desktop only: File > Export… in one of HostInfo.exportFormats; the written path, or null. */
@@ -146,6 +152,8 @@ export interface GuestperfApi extends ApiMethods {
 }
 
 export const MAX_UPLOAD_CHUNK = 4 * 1024 * 1024;
+/** Longest view state setViewState accepts, in characters. */
+export const MAX_VIEW_STATE = 256 * 1024;
 
 /**
  * Wire format of the web host's WebSocket (`/api?token=...`). Every message

@@ -7,6 +7,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { EXPORT_FORMATS, formatById, IMPORT_EXTENSIONS } from '../../profile/formats/registry';
+import { nativeFormat } from '../../profile/formats/native';
+import { withViewState } from '../../profile/serialize';
 import { runExport } from '../export/export-job';
 import { writeNativeTrace } from '../files/native-trace';
 import { ParseJob } from '../parse/parse-job';
@@ -77,6 +79,8 @@ export class ApiSession implements ApiMethods {
   private readonly jobs = new Map<JobId, Job>();
   /** The last profile loaded, serialized: what Save As writes. */
   private current: { name: string; bytes: Uint8Array } | null = null;
+  /** The window's view state for `current` (setViewState), saved with it. */
+  private viewState: unknown = undefined;
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -169,13 +173,18 @@ export class ApiSession implements ApiMethods {
     return this.opts.recent.list();
   }
 
+  async setViewState(json: string): Promise<void> {
+    this.requireCurrent('setViewState');
+    this.viewState = JSON.parse(json);
+  }
+
   async saveDialog(): Promise<string | null> {
     const current = this.requireCurrent('Save As');
     const show = this.opts.shell?.showSaveDialog;
     if (!show) throw new ApiInputError('saveDialog: this window has no native dialogs');
     const path = await show(baseName(current.name) + '.guestperf', { name: 'guestperf trace', extension: 'guestperf' });
     if (path === null) return null;
-    await writeNativeTrace(path, current.bytes);
+    await writeNativeTrace(path, this.withViewState(current.bytes));
     await this.opts.recent.add(path);
     return path;
   }
@@ -187,14 +196,14 @@ export class ApiSession implements ApiMethods {
     if (!show) throw new ApiInputError('exportDialog: this window has no native dialogs (use exportProfile)');
     const path = await show(`${baseName(current.name)}.${format.extension}`, format);
     if (path === null) return null;
-    await runExport(this.opts.exportWorkerUrl, { profile: current.bytes, formatId, path });
+    await runExport(this.opts.exportWorkerUrl, { profile: this.exportBytes(current.bytes, formatId), formatId, path });
     return path;
   }
 
   async exportProfile(formatId: string): Promise<ExportedFile> {
     const current = this.requireCurrent('Export');
     const format = exportFormat(formatId);
-    const bytes = await runExport(this.opts.exportWorkerUrl, { profile: current.bytes, formatId });
+    const bytes = await runExport(this.opts.exportWorkerUrl, { profile: this.exportBytes(current.bytes, formatId), formatId });
     return { name: `${baseName(current.name)}.${format.extension}`, bytes: bytes ?? new Uint8Array(0) };
   }
 
@@ -202,6 +211,24 @@ export class ApiSession implements ApiMethods {
   dispose(): void {
     for (const job of this.jobs.values()) job.parse.cancel();
     this.jobs.clear();
+  }
+
+  /** The serialized profile with the window's view state, as chunks. */
+  private withViewState(bytes: Uint8Array): Uint8Array[] {
+    return this.viewState === undefined ? [bytes] : withViewState(bytes, this.viewState);
+  }
+
+  /** Only the native format holds a view state; the copy is made for it alone. */
+  private exportBytes(bytes: Uint8Array, formatId: string): Uint8Array {
+    if (formatId !== nativeFormat.id || this.viewState === undefined) return bytes;
+    const chunks = this.withViewState(bytes);
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 
   private requireCurrent(action: string): { name: string; bytes: Uint8Array } {
@@ -247,6 +274,7 @@ export class ApiSession implements ApiMethods {
       done: (profile, warnings) => {
         if (!this.jobs.delete(id)) return;
         this.current = { name, bytes: profile };
+        this.viewState = undefined;
         emit({ type: 'job-done', job: id, name, profile, warnings });
       },
       failed: (message) => {

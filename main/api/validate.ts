@@ -4,7 +4,7 @@
  * been checked here; errors name the method and the argument.
  */
 import { VPMU_DESIGNS } from '../../emulator/scenario/types';
-import { MAX_UPLOAD_CHUNK, type ApiMethodName, type ApiMethods } from './contract';
+import { MAX_UPLOAD_CHUNK, MAX_VIEW_STATE, type ApiMethodName, type ApiMethods } from './contract';
 
 export class ApiInputError extends Error {
   override name = 'ApiInputError';
@@ -12,7 +12,6 @@ export class ApiInputError extends Error {
 
 /** `optional` checks may only end a signature: the caller may leave them out. */
 type Check = ((value: unknown, where: string) => void) & { optional?: true };
-
 
 const string = (max: number): Check => (v, where) => {
   if (typeof v !== 'string') throw new ApiInputError(`${where}: expected a string`);
@@ -27,6 +26,18 @@ const count: Check = (v, where) => {
 const bytes: Check = (v, where) => {
   if (!(v instanceof Uint8Array)) throw new ApiInputError(`${where}: expected bytes`);
   if (v.length > MAX_UPLOAD_CHUNK) throw new ApiInputError(`${where}: chunk larger than ${MAX_UPLOAD_CHUNK} bytes`);
+};
+
+/** JSON text of an object: what the window's view state is. */
+const jsonObject = (max: number): Check => (v, where) => {
+  string(max)(v, where);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v as string);
+  } catch (e) {
+    throw new ApiInputError(`${where}: not JSON (${(e as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiInputError(`${where}: expected a JSON object`);
 };
 
 const optional = (check: Check): Check =>
@@ -91,6 +102,7 @@ const SIGNATURES: { [M in ApiMethodName]: Check[] } = {
   endUpload: [count],
   cancelJob: [count],
   recentFiles: [],
+  setViewState: [jsonObject(MAX_VIEW_STATE)],
   saveDialog: [],
   exportDialog: [string(64)],
   exportProfile: [string(64)],

@@ -102,6 +102,7 @@ export function connectWebSocketApi(url: string, options: WsClientOptions = {}):
       endUpload: (job) => call<void>('endUpload', [job]),
       cancelJob: (job) => call<void>('cancelJob', [job]),
       recentFiles: () => call<string[]>('recentFiles', []),
+      setViewState: (json) => call<void>('setViewState', [json]),
       saveDialog: () => call<string | null>('saveDialog', []),
       exportDialog: (formatId) => call<string | null>('exportDialog', [formatId]),
       exportProfile: (formatId) => call<ExportedFile>('exportProfile', [formatId]),

@@ -9,13 +9,14 @@
  * The newest job wins: events of an older job are ignored.
  */
 import { defineStore } from 'pinia';
-import { markRaw, ref, shallowRef } from 'vue';
+import { markRaw, nextTick, ref, shallowRef } from 'vue';
 import type { ApiEvent, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
 import { deserializeProfile } from '../../profile/serialize';
 import type { ImportWarning } from '../../profile/model';
 import { downloadFile } from '../api/download';
 import { uploadFile, type FileLike, type UploadControl } from '../api/upload';
 import { useProfileStore } from './profile';
+import { restoreViewState } from './view-state';
 
 export interface JobState {
   /** null while beginUpload has not answered yet. */
@@ -127,6 +128,9 @@ export const useLoadStore = defineStore('load', () => {
         const warnings = e.warnings.length > 0 ? e.warnings : formatImportWarnings(profile.meta.warnings);
         error.value = null;
         useProfileStore().show(profile, warnings);
+        // After the stores' own reactions to the new profile (they reset
+        // zoom, selection, ...), so the saved state wins.
+        void nextTick(() => restoreViewState(profile.viewState));
         return;
       }
       case 'job-failed':

@@ -182,4 +182,30 @@ describe('opening files through the API session (real worker threads)', () => {
     expect(totalWeight(b)).toBe(totalWeight(a));
     expect(Array.from(b.samples.stack)).toEqual(Array.from(a.samples.stack));
   });
+
+  it('saves the window’s view state with the native trace, and a new trace starts without it', async () => {
+    const { s, outcome } = session();
+    const src = join(corpora, 'brendangregg-FlameGraph/test/perf-dd-stacks-01.txt');
+    await expect(s.setViewState('{"view":{"tab":"tree"}}')).rejects.toThrow(/setViewState: nothing is open/);
+    const first = (await outcome(await s.openPath(src))) as { profile: Uint8Array };
+    const state = { version: 1, view: { tab: 'tree' }, profile: { event: 0, range: { start: 1, end: 2 }, zoomNode: 3 } };
+    await s.setViewState(JSON.stringify(state));
+    const file = await s.exportProfile('guestperf');
+    const path = join(dir, 'with-view.guestperf');
+    await writeFile(path, file.bytes);
+    const again = (await outcome(await s.openPath(path))) as { profile: Uint8Array };
+    const back = deserializeProfile(again.profile);
+    expect(back.viewState).toEqual(state);
+    // The columns are the original bytes behind a new header.
+    expect(Array.from(back.samples.stack)).toEqual(Array.from(deserializeProfile(first.profile).samples.stack));
+    // Opening resets it: the re-opened trace's own state, until the window sends another.
+    const plain = join(dir, 'after-reopen.guestperf');
+    await writeFile(plain, (await s.exportProfile('guestperf')).bytes);
+    const third = (await outcome(await s.openPath(plain))) as { profile: Uint8Array };
+    expect(deserializeProfile(third.profile).viewState).toEqual(state);
+    await outcome(await s.openPath(src));
+    const bare = join(dir, 'bare.guestperf');
+    await writeFile(bare, (await s.exportProfile('guestperf')).bytes);
+    expect(deserializeProfile(((await outcome(await s.openPath(bare))) as { profile: Uint8Array }).profile).viewState).toBeUndefined();
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_CHUNK, type ApiMethods } from '../../main/api/contract';
+import { MAX_UPLOAD_CHUNK, MAX_VIEW_STATE, type ApiMethods } from '../../main/api/contract';
 import { ApiInputError, dispatch, validateArgs } from '../../main/api/validate';
 
 const calls: string[] = [];
@@ -33,5 +33,9 @@ describe('API input validation', () => {
     expect(() => validateArgs('uploadChunk', [1, new Uint8Array(MAX_UPLOAD_CHUNK + 1)])).toThrow(/larger than/);
     expect(() => validateArgs('info', [1])).toThrow('info: expected 0 argument(s), got 1');
     expect(() => validateArgs('info', 'x')).toThrow(/must be a list/);
+    expect(() => validateArgs('setViewState', ['{"view":'])).toThrow(/^setViewState argument 1: not JSON \(/);
+    expect(() => validateArgs('setViewState', ['[1]'])).toThrow('setViewState argument 1: expected a JSON object');
+    expect(() => validateArgs('setViewState', ['x'.repeat(MAX_VIEW_STATE + 1)])).toThrow(/expected 1 to 262144 characters/);
+    expect(validateArgs('setViewState', ['{"view":{"tab":"tree"}}'])).toEqual(['{"view":{"tab":"tree"}}']);
   });
 });

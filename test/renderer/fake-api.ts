@@ -83,6 +83,9 @@ export function fakeApi(host: HostInfo['host'] = 'web'): FakeApi {
     async recentFiles() {
       return [];
     },
+    async setViewState(json) {
+      api.calls.push({ method: 'setViewState', args: [json] });
+    },
     async saveDialog() {
       return null;
     },

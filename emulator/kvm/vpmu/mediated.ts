@@ -160,6 +160,8 @@ export class PassthroughGuestPmu extends GuestCorePmu {
     if (this.collectOverflows(vcpu, cpu)) {
       // /proc/interrupts: the guest's PMIs show up as VPMI, not as host NMIs.
       this.kernel.cpus[cpu].vpmiCount++;
+      // An IRQ in guest mode: the vCPU exits for it and the PMI is injected at re-entry.
+      vcpu.exitOnKick('EXTERNAL_INTERRUPT');
       this.kernel.kick(vcpu.tid);
     }
     // Whatever else overflowed belongs to the host's share (partitioning); with the
@@ -182,6 +184,7 @@ export class PassthroughGuestPmu extends GuestCorePmu {
         continue;
       }
       any = true;
+      vcpu.pmiRaised(this.kernel.now());
       vcpu.pmiPending = true;
       vcpu.pmiWork.push(() => {
         // The guest's handler: update, set the next period, then perf_event_overflow.
