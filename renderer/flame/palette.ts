@@ -95,7 +95,7 @@ export function contextLabel(context: number): string {
 export function diffColor(change: number, dark: boolean): string {
   const c = Math.max(-1, Math.min(1, change));
   const base = dark ? 62 : 92;
-  const light = base - Math.abs(c) * (dark ? 22 : 42);
+  const light = base - Math.abs(c) * (dark ? 22 : 32);
   const sat = Math.round(15 + Math.abs(c) * 70);
   return c >= 0 ? `hsl(0 ${sat}% ${light.toFixed(1)}%)` : `hsl(220 ${sat}% ${light.toFixed(1)}%)`;
 }

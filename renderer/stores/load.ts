@@ -12,7 +12,7 @@ import { defineStore } from 'pinia';
 import { markRaw, nextTick, ref, shallowRef } from 'vue';
 import type { ApiEvent, GuestperfApi, HostInfo, JobId } from '../../main/api/contract';
 import { deserializeProfile } from '../../profile/serialize';
-import type { ImportWarning } from '../../profile/model';
+import type { ImportWarning, Profile } from '../../profile/model';
 import { downloadFile } from '../api/download';
 import { uploadFile, type FileLike, type UploadControl } from '../api/upload';
 import { useProfileStore } from './profile';
@@ -53,6 +53,8 @@ export const useLoadStore = defineStore('load', () => {
   const pickFileRequests = ref(0);
   /** Jobs that ended (done, failed, cancelled): late answers about them are ignored. */
   const ended = new Set<JobId>();
+  /** Jobs whose profile goes elsewhere than the profile store (the differential's sides). */
+  const routes = new Map<JobId, { deliver: (profile: Profile) => void; failed?: (message: string) => void }>();
   let upload: UploadControl | null = null;
   let unsubscribe: (() => void) | null = null;
 
@@ -127,6 +129,12 @@ export const useLoadStore = defineStore('load', () => {
         }
         const warnings = e.warnings.length > 0 ? e.warnings : formatImportWarnings(profile.meta.warnings);
         error.value = null;
+        const route = routes.get(e.job);
+        if (route) {
+          routes.delete(e.job);
+          route.deliver(profile);
+          return;
+        }
         useProfileStore().show(profile, warnings);
         // After the stores' own reactions to the new profile (they reset
         // zoom, selection, ...), so the saved state wins.
@@ -134,6 +142,8 @@ export const useLoadStore = defineStore('load', () => {
         return;
       }
       case 'job-failed':
+        routes.get(e.job)?.failed?.(e.message);
+        routes.delete(e.job);
         if (!isCurrent(e.job)) return;
         adopt(e.job);
         endJob(e.job);
@@ -192,8 +202,11 @@ export const useLoadStore = defineStore('load', () => {
     if (!ended.has(id)) adopt(id);
   }
 
-  /** Streams a local file (picked or dropped) to the main side. */
-  async function openFile(file: FileLike): Promise<void> {
+  /**
+   * Streams a local file (picked or dropped) to the main side. With
+   * `deliver`, the parsed profile goes there instead of replacing the open one.
+   */
+  async function openFile(file: FileLike, deliver?: (profile: Profile) => void): Promise<void> {
     const a = api.value;
     if (!a) return;
     const limit = host.value?.maxFileBytes;
@@ -209,6 +222,7 @@ export const useLoadStore = defineStore('load', () => {
       cancelled: false,
       onJob: (id) => {
         begun = id;
+        if (deliver) routes.set(id, { deliver });
         if (job.value === j) j.id = id;
       },
       onProgress: (bytes) => {
@@ -232,6 +246,23 @@ export const useLoadStore = defineStore('load', () => {
       endJob(begun);
       await a.cancelJob(begun).catch(() => undefined);
     }
+  }
+
+  /**
+   * Starts a job on the main side (a scenario run) whose profile goes to
+   * `deliver` instead of replacing the open one; it shows progress like any
+   * load, and a failure also reaches `failed`.
+   */
+  async function openInto(
+    start: (api: GuestperfApi) => Promise<JobId>,
+    deliver: (profile: Profile) => void,
+    failed: (message: string) => void,
+  ): Promise<void> {
+    const a = api.value;
+    if (!a) throw new Error('not connected to the guestperf host');
+    const id = await start(a);
+    routes.set(id, { deliver, failed });
+    if (!ended.has(id)) adopt(id);
   }
 
   async function cancel(): Promise<void> {
@@ -260,5 +291,5 @@ export const useLoadStore = defineStore('load', () => {
     }
   }
 
-  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, openScenario, runScenario, cancel, exportAs, fail, dismissError };
+  return { api, host, job, error, pickFileRequests, connect, handleEvent, open, openFile, openScenario, runScenario, openInto, cancel, exportAs, fail, dismissError };
 });
