@@ -5,6 +5,7 @@
  * the end of the scenario and returns what the tool would print or write.
  */
 import type { Profile } from '../profile/model';
+import { addGuestReadings } from './guest-readings';
 import { Machine } from './machine';
 import type { RecordOptions, StatOptions } from './perf-tool/cmdline';
 import { parsePerfCommand, PerfUsageError, splitCommandLine } from './perf-tool/cmdline';
@@ -242,11 +243,13 @@ export function runRecord(scenario: Scenario, options: RecordOptions, scenarioTe
   const host = on === undefined || on === 'host';
   profile.stat = statResults(target.perf, session.opened, host ? 0 : profile.machines.findIndex((m) => m.name === on));
   addVmExits(profile, host ? machine.kvm.vms : machine.kvm.vms.filter((v) => v.name === on), scenario.duration);
+  const others = background.finish();
+  if (host) addGuestReadings(profile, others);
   return {
     profile,
     samples: session.sampleCount,
     lost: session.lostRecords,
     messages: session.opened.messages,
-    background: background.finish(),
+    background: others,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The built-in scenarios (`guestperf scenarios`, `--scenario NAME`). They are
  * YAML text, parsed by the same parser as users' files, so each one is also a
- * working example a user can copy and edit. Host-only for now; perf sessions
- * come from the command line.
+ * working example a user can copy and edit. Perf sessions come from the
+ * command line, except the guest's own perf in `mediated`.
  */
 import { parseScenario } from './parse';
 import type { ParsedScenario } from './parse';
@@ -47,6 +47,42 @@ vms:
         threads: 2
       - program: compile
         comm: cc1
+`,
+  },
+  {
+    name: 'mediated',
+    summary: 'the mediated vPMU: a 2-vCPU guest counting with its own perf while host perf counts host-only (no NMI watchdog, which would make KVM refuse the VM)',
+    yaml: `format: 1
+name: mediated
+seed: 7
+duration: 1s
+machine:
+  arch: x86_64
+  vendor: intel
+  cpus: 4
+  nmi_watchdog: false
+kvm:
+  vpmu: mediated
+host:
+  workloads:
+    - program: compile
+      threads: 2
+      cpus: [0, 1]
+      comm: make
+    - program: spin
+      cpus: [3]
+vms:
+  - name: vm0
+    vcpus: 2
+    cpus: [2, 3]
+    workloads:
+      - program: spin
+        cpus: [0]
+      - program: webserver
+        cpus: [1]
+perf:
+  - on: vm0
+    run: record -a -F 1000 -e cycles,instructions
 `,
   },
   {

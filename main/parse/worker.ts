@@ -67,8 +67,9 @@ function recordScenario(run: ScenarioRun): Profile {
   const options = parsePerfCommand(['record', '-a', '-g', ...(run.events ? ['-e', run.events] : [])]) as RecordOptions;
   const result = runRecord(parsed, options, run.text);
   if (run.events) return result.profile;
-  // Without events asked for, a scenario that records for itself is shown as it asked.
-  const own = result.background.find((b) => b.profile)?.profile;
+  // Without events asked for, a scenario that records on the host for itself is shown as it
+  // asked; a guest's own recording lends the host's trace its readings instead (guest-readings.ts).
+  const own = result.background.find((b) => b.on === 'host' && b.profile)?.profile;
   if (own) own.scenario = run.text;
   return own ?? result.profile;
 }

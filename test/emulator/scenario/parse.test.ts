@@ -19,13 +19,15 @@ const HEADER = 'format: 1\nmachine:\n  arch: x86_64\n  cpus: 4\n';
 
 describe('built-in scenarios', () => {
   it('all parse, under their own name, and are listed once each', () => {
-    expect(BUILTIN_SCENARIOS.map((s) => s.name)).toEqual(['default', 'spin', 'multiplex', 'arm64-host', 'amd-host']);
+    expect(BUILTIN_SCENARIOS.map((s) => s.name)).toEqual(['default', 'mediated', 'spin', 'multiplex', 'arm64-host', 'amd-host']);
     for (const builtin of BUILTIN_SCENARIOS) {
       const parsed = loadBuiltinScenario(builtin.name);
       expect(parsed?.scenario.name).toBe(builtin.name);
       expect(builtin.summary).not.toMatch(/\n/);
-      expect(parsed?.scenario.vms.length).toBe(builtin.name === 'default' ? 1 : 0);
-      expect(parsed?.scenario.perf).toEqual([]);
+      const withGuest = ['default', 'mediated'].includes(builtin.name);
+      expect(parsed?.scenario.vms.length).toBe(withGuest ? 1 : 0);
+      // Only the mediated one runs the guest's own perf, so its trace has guest readings.
+      expect(parsed?.scenario.perf.map((p) => p.on)).toEqual(builtin.name === 'mediated' ? ['vm0'] : []);
     }
     expect(loadBuiltinScenario('no-such')).toBeUndefined();
   });
