@@ -202,7 +202,7 @@ export class Vcpu implements BurstSource {
       this.exit(this.tags.frames.timerExit);
       this.vm.guest.tick(this.index, now);
     }
-    this.vm.spe?.afterGuest(this, ran);
+    this.vm.spe?.afterGuest(this, ran, now);
     const runner = this.currentThread?.runner;
     if (!runner) return;
     const reads = Math.floor((ran / 1000) * runner.pmuReadsPerUs);

@@ -175,9 +175,8 @@ export class ArmEmulatedGuestPmu extends GuestCorePmu {
     this.trap(v, 'MSR_READ', (r) => ((ovs = r.readReg('PMOVSSET_EL0')), []));
     this.trap(v, 'MSR_WRITE', (r) => r.writeReg('PMOVSCLR_EL0', ovs));
     p.regs.updateState();
-    for (let idx = 0; idx <= ARMV8_PMU_CYCLE_IDX; idx++) {
-      const event = this.assigned[v][idx];
-      if (!(ovs & (1n << BigInt(idx))) || !event || event.hw.stopped) continue;
+    for (const event of this.assigned[v]) {
+      if (!event || event.hw.stopped || !(ovs & (1n << BigInt(event.hw.idx)))) continue;
       this.read(event);
       this.writeCounter(v, event);
       if (is_sampling_event(event) && this.vm.guest.perf.overflow(event, v, this.kernel.now())) this.stop(event, 0);

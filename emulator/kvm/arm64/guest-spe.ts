@@ -64,6 +64,16 @@ export interface SpeStats {
   pinnedBytes: number;
 }
 
+/** A stretch where the unit collected nothing: what the trace marks on the vCPU. */
+export interface SpeBlackout {
+  kind: 'buffer full' | 'stage-2 fault';
+  vcpu: number;
+  start: number;
+  end: number;
+  /** Records the unit did not write meanwhile. */
+  lost: number;
+}
+
 interface VcpuSpe {
   buffer: SpeBuffer;
   /** Guest instructions seen so far, to take each burst's delta. */
@@ -76,6 +86,8 @@ interface VcpuSpe {
 
 export class GuestSpe {
   readonly stats: SpeStats = { records: 0, lost: 0, bufferFull: 0, stage2Faults: 0, pinnedBytes: 0 };
+  /** Every management event's blackout, in time order per vCPU. */
+  readonly blackouts: SpeBlackout[] = [];
   /** What the guest's arm_spe_pmu probe decided. */
   readonly probe: 'ok' | 'refused';
   private readonly vcpus: VcpuSpe[];
@@ -135,7 +147,7 @@ export class GuestSpe {
    * A burst of guest code ran for `ran` ns: the records its operations
    * produced go into the buffer, until it fills or a page faults.
    */
-  afterGuest(vcpu: Vcpu, ran: number): void {
+  afterGuest(vcpu: Vcpu, ran: number, now: number): void {
     const v = this.vcpus[vcpu.index];
     let insns = 0;
     for (let c = 0; c < HW_CONTEXTS; c++) insns += vcpu.truth[c * HW_EVENT_COUNT + HwEvent.INSTRUCTIONS];
@@ -149,6 +161,16 @@ export class GuestSpe {
       return;
     }
     const perNs = due / Math.max(1, ran);
+    // Where in the burst the unit is: records come evenly, blackouts take their time.
+    let at = now - ran;
+    const blackout = (kind: SpeBlackout['kind'], ns: number): number => {
+      const lost = Math.min(due, Math.max(1, Math.round(ns * perNs)));
+      this.stats.lost += lost;
+      const end = Math.min(now, at + ns);
+      this.blackouts.push({ kind, vcpu: vcpu.index, start: at, end, lost });
+      at = end;
+      return lost;
+    };
     while (due > 0) {
       const r = v.buffer.regs;
       const offset = Number(r.PMBPTR_EL1 - BUFFER_BASE);
@@ -159,7 +181,7 @@ export class GuestSpe {
         this.stats.stage2Faults++;
         v.mapped.add(page);
         vcpu.exit('EPT_VIOLATION');
-        due -= this.blackout(SPE_STAGE2_BLACKOUT_NS * perNs, due);
+        due -= blackout('stage-2 fault', SPE_STAGE2_BLACKOUT_NS);
         continue;
       }
       const room = fits ? Math.floor(Math.min((page + 1) * PAGE_BYTES - offset, Number(this.bytes) - offset) / SPE_RECORD_BYTES) : 0;
@@ -168,6 +190,7 @@ export class GuestSpe {
         v.buffer.writeRecord(n * SPE_RECORD_BYTES);
         this.stats.records += n;
         due -= n;
+        at += n / perNs;
         continue;
       }
       // The next record does not fit below LIMIT: a buffer management event.
@@ -175,17 +198,10 @@ export class GuestSpe {
       this.stats.bufferFull++;
       // The PPI is taken by the host, which injects it: one more exit.
       vcpu.exit('EXTERNAL_INTERRUPT');
-      due -= this.blackout(SPE_SERVICE_NS * perNs, due);
+      due -= blackout('buffer full', SPE_SERVICE_NS);
       // The guest's handler took the data (perf_aux_output_end) and restarts the buffer.
       r.PMBPTR_EL1 = BUFFER_BASE;
       r.PMBSR_EL1 &= ~PMBSR_EL1_S;
     }
-  }
-
-  /** Records lost while collection is stopped: `missed` of them, at most what is left of the burst. */
-  private blackout(missed: number, due: number): number {
-    const lost = Math.min(due, Math.max(1, Math.round(missed)));
-    this.stats.lost += lost;
-    return lost;
   }
 }

@@ -46,11 +46,20 @@ describe('SPE in a guest', () => {
     expect(stats.bufferFull).toBe(Math.floor((stats.records * SPE_RECORD_BYTES) / (4 << 20)));
     // Collection stops for the handler's round trip only: under 0.1% lost.
     expect(stats.lost / stats.records).toBeLessThan(0.001);
+    // Each fill is a blackout of SPE_SERVICE_NS on the vCPU's timeline, inside the run.
+    const fills = spe.blackouts.filter((b) => b.kind === 'buffer full');
+    expect(fills.length).toBe(stats.bufferFull);
+    for (const b of fills) {
+      expect(b.end - b.start).toBeCloseTo(SPE_SERVICE_NS, -2);
+      expect(b.start).toBeGreaterThan(0);
+      expect(b.end).toBeLessThanOrEqual(200e6);
+    }
+    expect(fills.map((b) => b.start)).toEqual([...fills.map((b) => b.start)].sort((x, y) => x - y));
   });
 
   it('without pinning, the first record into each page is a stage-2 fault, and its blackout loses records', () => {
     const pinned = run('{}').stats;
-    const { stats, exits } = run('{ pinned: false }');
+    const { spe, stats, exits } = run('{ pinned: false }');
     expect(stats.pinnedBytes).toBe(0);
     expect(stats.stage2Faults).toBe(PAGES_4M);
     expect(exits('EPT_VIOLATION')).toBe(PAGES_4M);
@@ -60,6 +69,9 @@ describe('SPE in a guest', () => {
     expect(lostShare).toBeGreaterThan(0.8 * blackoutShare);
     expect(lostShare).toBeLessThan(1.2 * blackoutShare);
     expect(stats.lost).toBeGreaterThan(500 * pinned.lost);
+    const faults = spe.blackouts.filter((b) => b.kind === 'stage-2 fault');
+    expect(faults.length).toBe(PAGES_4M);
+    expect(faults.reduce((a, b) => a + b.lost, 0) + spe.blackouts.filter((b) => b.kind === 'buffer full').reduce((a, b) => a + b.lost, 0)).toBe(stats.lost);
   });
 
   it('a migration’s dirty logging unmaps an unpinned buffer: the faults start over, a pinned one keeps its pages', () => {
