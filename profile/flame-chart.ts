@@ -30,8 +30,8 @@ export interface FlameChartRow {
   node: Int32Array;
   /** Samples the box spans. */
   count: Int32Array;
-  /** Machine of the thread of the box's first sample. */
-  machine: Int32Array;
+  /** The box's first sample (its thread, machine, CPU). */
+  sample: Int32Array;
 }
 
 export interface FlameChartLane {
@@ -148,77 +148,128 @@ function weightSpans(weight: Float64Array, sample: Int32Array): Spans {
   return { sample, start, end };
 }
 
-/** Grows one depth of a lane; typed once the lane is done. */
+/** Grows one depth of a lane in typed columns (a lane can hold millions of boxes). */
 class RowBuilder {
-  start: number[] = [];
-  end: number[] = [];
-  node: number[] = [];
-  count: number[] = [];
-  machine: number[] = [];
+  length = 0;
+  start = new Float64Array(64);
+  end = new Float64Array(64);
+  node = new Int32Array(64);
+  count = new Int32Array(64);
+  sample = new Int32Array(64);
+
+  push(start: number, end: number, node: number, count: number, sample: number): void {
+    if (this.length === this.start.length) this.grow();
+    const k = this.length++;
+    this.start[k] = start;
+    this.end[k] = end;
+    this.node[k] = node;
+    this.count[k] = count;
+    this.sample[k] = sample;
+  }
+
+  private grow(): void {
+    const n = this.start.length * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.start = f64(this.start);
+    this.end = f64(this.end);
+    this.node = i32(this.node);
+    this.count = i32(this.count);
+    this.sample = i32(this.sample);
+  }
+
   finish(): FlameChartRow {
+    const n = this.length;
     return {
-      length: this.start.length,
-      start: Float64Array.from(this.start),
-      end: Float64Array.from(this.end),
-      node: Int32Array.from(this.node),
-      count: Int32Array.from(this.count),
-      machine: Int32Array.from(this.machine),
+      length: n,
+      start: this.start.slice(0, n),
+      end: this.end.slice(0, n),
+      node: this.node.slice(0, n),
+      count: this.count.slice(0, n),
+      sample: this.sample.slice(0, n),
     };
   }
 }
 
+/**
+ * The boxes still open while a lane's samples are read in time order, one
+ * per depth of the current stack; a box is closed (written to its row) when
+ * a sample's stack leaves it or the lane pauses.
+ */
+class LaneBuilder {
+  readonly rows: RowBuilder[] = [];
+  boxCount = 0;
+  private open = 0;
+  private readonly node: Int32Array;
+  private readonly start: Float64Array;
+  private readonly count: Int32Array;
+  private readonly sample: Int32Array;
+
+  constructor(maxDepth: number) {
+    this.node = new Int32Array(maxDepth + 1);
+    this.start = new Float64Array(maxDepth + 1);
+    this.count = new Int32Array(maxDepth + 1);
+    this.sample = new Int32Array(maxDepth + 1);
+  }
+
+  /** Closes the open boxes at depth `depth` and deeper, ending at `at`. */
+  close(depth: number, at: number): void {
+    for (let d = this.open - 1; d >= depth; d--) {
+      // Samples at one instant make boxes of no width: nothing to draw or point at.
+      if (!(at > this.start[d])) continue;
+      const row = (this.rows[d] ??= new RowBuilder());
+      row.push(this.start[d], at, this.node[d], this.count[d], this.sample[d]);
+      this.boxCount++;
+    }
+    if (depth < this.open) this.open = depth;
+  }
+
+  /** Sample `i` at `t` with stack `path[0 .. depth)` (root first): shared boxes grow, the rest open. */
+  add(i: number, t: number, path: Int32Array, depth: number): void {
+    let common = 0;
+    while (common < this.open && common < depth && this.node[common] === path[common]) common++;
+    this.close(common, t);
+    for (let d = 0; d < common; d++) this.count[d]++;
+    for (let d = common; d < depth; d++) {
+      this.node[d] = path[d];
+      this.start[d] = t;
+      this.count[d] = 1;
+      this.sample[d] = i;
+    }
+    this.open = depth;
+  }
+}
+
 function buildLane(profile: Profile, tree: CallTree, nodeOfStack: Int32Array, x: Spans): FlameChartLane {
-  const { stack, thread } = profile.samples;
-  const threadMachine = profile.threads.machine;
-  const rows: RowBuilder[] = [];
-  // The boxes still open, one per depth: node, start, samples so far, machine.
-  const openNode: number[] = [];
-  const openStart: number[] = [];
-  const openCount: number[] = [];
-  const openMachine: number[] = [];
-  let open = 0;
-  let boxCount = 0;
+  const { stack } = profile.samples;
+  const lane = new LaneBuilder(tree.maxDepth);
   const path = new Int32Array(tree.maxDepth + 1);
   let prevEnd = NaN;
-
-  // Samples at one instant make boxes of no width: nothing to draw or point at.
-  const close = (to: number, at: number) => {
-    for (let d = open - 1; d >= to; d--) {
-      if (!(at > openStart[d])) continue;
-      const row = (rows[d] ??= new RowBuilder());
-      row.start.push(openStart[d]);
-      row.end.push(at);
-      row.node.push(openNode[d]);
-      row.count.push(openCount[d]);
-      row.machine.push(openMachine[d]);
-      boxCount++;
-    }
-    open = Math.min(open, to);
-  };
-
+  let prevLeaf = -1;
+  let depth = 0;
   for (let k = 0; k < x.sample.length; k++) {
     const i = x.sample[k];
     const t = x.start[k];
-    if (t !== prevEnd) close(0, prevEnd);
+    if (t !== prevEnd) lane.close(0, prevEnd);
     const leaf = stack[i] >= 0 ? nodeOfStack[stack[i]] : ROOT_NODE;
-    // The path root-first, without the synthetic root: path[d] is the node at depth d.
-    const depth = tree.depth[leaf];
-    for (let v = leaf; v !== ROOT_NODE; v = tree.parent[v]) path[tree.depth[v] - 1] = v;
-    let common = 0;
-    while (common < open && common < depth && openNode[common] === path[common]) common++;
-    close(common, t);
-    for (let d = 0; d < common; d++) openCount[d]++;
-    const machine = thread[i] >= 0 ? threadMachine[thread[i]] : 0;
-    for (let d = common; d < depth; d++) {
-      openNode[d] = path[d];
-      openStart[d] = t;
-      openCount[d] = 1;
-      openMachine[d] = machine;
+    // The path root-first, without the synthetic root: path[d] is the node at depth d + 1.
+    if (leaf !== prevLeaf) {
+      depth = tree.depth[leaf];
+      for (let v = leaf; v !== ROOT_NODE; v = tree.parent[v]) path[tree.depth[v] - 1] = v;
+      prevLeaf = leaf;
     }
-    open = depth;
+    lane.add(i, t, path, depth);
     prevEnd = x.end[k];
   }
-  close(0, prevEnd);
+  lane.close(0, prevEnd);
   const m = x.sample.length;
   return {
     key: '',
@@ -226,8 +277,8 @@ function buildLane(profile: Profile, tree: CallTree, nodeOfStack: Int32Array, x:
     sampleCount: m,
     start: m > 0 ? x.start[0] : 0,
     end: m > 0 ? x.end[m - 1] : 0,
-    rows: rows.map((r) => r.finish()),
-    boxCount,
+    rows: lane.rows.map((r) => r.finish()),
+    boxCount: lane.boxCount,
   };
 }
 
