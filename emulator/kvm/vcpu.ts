@@ -38,7 +38,19 @@ export interface ExitStats {
   maxNs: number;
   /** Sum of squares, for perf kvm stat's ( +- x% ). */
   sumSq: number;
+  /** Those the vPMU caused (counter and PMU register accesses, PMI kicks, PV perf calls), and their time. */
+  pmuCount: number;
+  pmuNs: number;
 }
+
+/** An exit waiting to be handled, and whether the vPMU caused it. */
+interface PendingExit {
+  reason: ExitReason;
+  pmu: boolean;
+}
+
+const HLT_EXIT: PendingExit = { reason: 'HLT', pmu: false };
+const HOST_INTERRUPT_EXIT: PendingExit = { reason: 'EXTERNAL_INTERRUPT', pmu: false };
 
 export class Vcpu implements BurstSource {
   /** The guest's own ground truth on this vCPU, by (guest) context and event. */
@@ -68,7 +80,7 @@ export class Vcpu implements BurstSource {
   /** The guest burst such an exit cut short, resumed at the entry after KVM handled it. */
   private resumeBurst: { tag: ExecTag; thread: GuestThread | null; remaining: number } | null = null;
   private readonly resumeRates = new Float64Array(7);
-  private readonly pending: ExitReason[] = [];
+  private readonly pending: PendingExit[] = [];
   private readonly plan: BurstPlan;
   private inGuest = false;
   private guestSince = 0;
@@ -89,7 +101,7 @@ export class Vcpu implements BurstSource {
 
   /** Queue VM-exits the guest caused (they are handled before the next entry). */
   exit(reason: ExitReason, count = 1, pmu = false): void {
-    for (let i = 0; i < count; i++) this.pending.push(reason);
+    for (let i = 0; i < count; i++) this.pending.push({ reason, pmu });
     if (pmu) this.pmuExits += count;
   }
 
@@ -98,8 +110,8 @@ export class Vcpu implements BurstSource {
     plan.truth = null;
     plan.faultsPerMs = 0;
     plan.sleepNs = 0;
-    const reason = this.pending.shift();
-    if (reason) return this.handleExit(reason, 0);
+    const first = this.pending.shift();
+    if (first) return this.handleExit(first, 0);
     const resume = this.resumeBurst;
     if (resume && now >= this.pausedUntil) {
       this.resumeBurst = null;
@@ -122,7 +134,7 @@ export class Vcpu implements BurstSource {
     const thread = this.pickThread(now);
     if (!thread) {
       const wake = Math.min(...this.threads.map((t) => t.wakeAt));
-      this.handleExit('HLT', 0);
+      this.handleExit(HLT_EXIT, 0);
       plan.sleepNs = Number.isFinite(wake) ? Math.max(1, wake - now - plan.durationNs) : 1_000_000_000;
       return plan;
     }
@@ -161,7 +173,7 @@ export class Vcpu implements BurstSource {
     this.guestRuns.exit(now);
     // A host interrupt in guest mode exits first; the interrupt itself is the host's work.
     if (interrupted && this.kickExit) this.exitForPmi(this.kickExit);
-    else if (interrupted) this.count('EXTERNAL_INTERRUPT');
+    else if (interrupted) this.count(HOST_INTERRUPT_EXIT);
     this.vm.vpmu.put(this, cpu, now);
     this.pcpu = -1;
     const ran = now - this.guestSince;
@@ -186,7 +198,7 @@ export class Vcpu implements BurstSource {
    */
   private exitForPmi(reason: ExitReason): void {
     this.kickExit = null;
-    this.pending.unshift(reason);
+    this.pending.unshift({ reason, pmu: true });
     this.pmuExits++;
     const task = this.vm.host.tasks.get(this.tid);
     if (!task?.tag || task.remaining <= 0) return;
@@ -210,14 +222,12 @@ export class Vcpu implements BurstSource {
     if (runner.leafKicksDevice) this.exit('IO_INSTRUCTION');
   }
 
-  private handleExit(reason: ExitReason, extra: number): BurstPlan {
+  private handleExit(first: PendingExit, extra: number): BurstPlan {
     const plan = this.plan;
+    const reason = first.reason;
     // Consecutive exits of one reason are handled in one burst, each with its own cost.
-    let total = this.count(reason);
-    while (this.pending[0] === reason) {
-      this.pending.shift();
-      total += this.count(reason);
-    }
+    let total = this.count(first);
+    while (this.pending[0]?.reason === reason) total += this.count(this.pending.shift()!);
     plan.tag = this.tags.tag(reason);
     plan.rates.set(this.vm.hostRates);
     plan.durationNs = Math.round(total) + extra;
@@ -229,13 +239,17 @@ export class Vcpu implements BurstSource {
    * One exit's handling time: the reason's typical cost (plus the design's
    * PMU switch) with a long tail, as cache state and contention make it.
    */
-  private count(reason: ExitReason): number {
+  private count({ reason, pmu }: PendingExit): number {
     this.guestRuns.handled(reason);
     const typical = exitCost(reason) + this.vm.vpmu.switchCostNs;
     const each = typical * (0.6 + this.rng.exponential(0.4));
-    const s = this.exits.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0 };
+    const s = this.exits.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0, pmuCount: 0, pmuNs: 0 };
     s.count++;
     s.totalNs += each;
+    if (pmu) {
+      s.pmuCount++;
+      s.pmuNs += each;
+    }
     s.minNs = Math.min(s.minNs, each);
     s.maxNs = Math.max(s.maxNs, each);
     s.sumSq += each * each;

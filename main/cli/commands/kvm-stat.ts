@@ -47,12 +47,14 @@ export async function kvmStatCommand(argv: readonly string[], io: CliIo): Promis
     for (const vm of result.machine.kvm.vms)
       for (const v of vm.vcpus)
         for (const [reason, s] of v.exits) {
-          const m = merged.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0 };
+          const m = merged.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0, pmuCount: 0, pmuNs: 0 };
           m.count += s.count;
           m.totalNs += s.totalNs;
           m.minNs = Math.min(m.minNs, s.minNs);
           m.maxNs = Math.max(m.maxNs, s.maxNs);
           m.sumSq += s.sumSq;
+          m.pmuCount += s.pmuCount;
+          m.pmuNs += s.pmuNs;
           merged.set(reason, m);
         }
     await writeChunks(io.stdout, [formatKvmStat(merged)]);
