@@ -174,10 +174,7 @@ export class TreeBuilder {
     for (let v = 0; v < n; v++) {
       const from = tree.childStart[v];
       const to = tree.childStart[v + 1];
-      if (to - from < 2) continue;
-      const run = Array.from(tree.children.subarray(from, to));
-      run.sort((a, b) => rank[this.func[a]] - rank[this.func[b]]);
-      tree.children.set(run, from);
+      if (to - from > 1) sortRun(tree.children, from, to, rank, this.func);
     }
     return tree;
   }
@@ -194,6 +191,29 @@ export class TreeBuilder {
     this.endCount = double(this.endCount);
     this.self = double(this.self);
   }
+}
+
+/**
+ * Sorts children[from, to) by rank[func[child]]: insertion sort for the short
+ * runs most nodes have, a keyed copy through Array#sort for wide ones.
+ */
+function sortRun(children: Int32Array, from: number, to: number, rank: Int32Array, func: Int32Array): void {
+  if (to - from <= 16) {
+    for (let i = from + 1; i < to; i++) {
+      const c = children[i];
+      const r = rank[func[c]];
+      let j = i - 1;
+      while (j >= from && rank[func[children[j]]] > r) {
+        children[j + 1] = children[j];
+        j--;
+      }
+      children[j + 1] = c;
+    }
+    return;
+  }
+  const run = Array.from(children.subarray(from, to));
+  run.sort((a, b) => rank[func[a]] - rank[func[b]]);
+  children.set(run, from);
 }
 
 /** Position of each function when sorted by (name, context). */

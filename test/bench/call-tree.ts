@@ -118,30 +118,33 @@ if (withBrowser) {
     });
     const rows = Number(await page.getByTestId('calltree').getAttribute('data-row-count'));
     console.log(`expand all: ${rows.toLocaleString('en')} rows in ${Date.now() - t0} ms (including the test driver's round trips)`);
+    // Wheel-sized steps (most rows stay, a few enter) and scrollbar jumps (every row is new).
     // A string, not a function: the bundler's helpers (__name) do not exist in the page.
-    const result = (await page.evaluate(`(async () => {
-      const el = document.querySelector('[data-testid="calltree"]');
-      const frame = () => new Promise((r) => requestAnimationFrame(r));
-      const updates = [];
-      const frames = [];
-      const step = el.scrollHeight / 240;
-      let last = await frame();
-      for (let i = 1; i <= 200; i++) {
-        const t0 = performance.now();
-        el.scrollTop = step * i;
-        el.dispatchEvent(new Event('scroll'));
-        // Vue patches in a microtask the scroll handler queued; then force layout.
-        await Promise.resolve();
-        void el.querySelector('[data-testid="calltree-row"]').offsetTop;
-        updates.push(performance.now() - t0);
-        const now = await frame();
-        frames.push(now - last);
-        last = now;
-      }
-      return { updates, frames, dom: Number(el.dataset.domRows) };
-    })()`)) as { updates: number[]; frames: number[]; dom: number };
-    console.log(`table scroll update (script + layout): ${fmt(result.updates)}; ${result.dom} rows in the DOM`);
-    console.log(`table scroll frame interval: ${fmt(result.frames)}`);
+    for (const [label, step] of [['wheel steps of 120 px', '120'], ['jumps of 1/240 of the list', 'el.scrollHeight / 240']]) {
+      const result = (await page.evaluate(`(async () => {
+        const el = document.querySelector('[data-testid="calltree"]');
+        el.scrollTop = 0;
+        const frame = () => new Promise((r) => requestAnimationFrame(r));
+        const updates = [];
+        const frames = [];
+        const step = ${step};
+        let last = await frame();
+        for (let i = 1; i <= 200; i++) {
+          const t0 = performance.now();
+          el.scrollTop = step * i;
+          el.dispatchEvent(new Event('scroll'));
+          // Vue patches in a microtask the scroll handler queued; then force layout.
+          await Promise.resolve();
+          void el.querySelector('[data-testid="calltree-row"]').offsetTop;
+          updates.push(performance.now() - t0);
+          const now = await frame();
+          frames.push(now - last);
+          last = now;
+        }
+        return { updates, frames, dom: Number(el.dataset.domRows) };
+      })()`)) as { updates: number[]; frames: number[]; dom: number };
+      console.log(`table scroll, ${label}: update (script + layout) ${fmt(result.updates)}; frame interval ${fmt(result.frames)}; ${result.dom} rows in the DOM`);
+    }
   } finally {
     await browser.close();
     await host.stop();
