@@ -188,7 +188,9 @@ function guestRecordHost(machine: Machine, vm: Vm): RecordHost {
 
 /** The VMs' vCPUs as they are now: a VM stopped later keeps its runs until it stopped. */
 function vcpusOf(vms: readonly Vm[]): RecordHost['vcpus'] {
-  const vcpus = vms.flatMap((vm) => vm.vcpus.map((v) => ({ vm: vm.name, pid: vm.pid, index: v.index, guestRuns: v.guestRuns })));
+  const vcpus = vms.flatMap((vm) =>
+    vm.vcpus.map((v) => ({ vm: vm.name, pid: vm.pid, index: v.index, guestRuns: v.guestRuns, spe: vm.spe?.blackouts ?? [] })),
+  );
   return () => vcpus;
 }
 

@@ -8,6 +8,7 @@ import { ProfileBuilder } from '../../profile/builder';
 import { type CounterTrack, ExecContext, MarkerKind, type Profile } from '../../profile/model';
 import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PERF_RECORD_THROTTLE, PERF_RECORD_UNTHROTTLE, type PerfRecord } from '../perf/records';
 import type { SymbolTable } from '../os/symbols';
+import type { SpeBlackout } from '../kvm/arm64/guest-spe';
 import type { GuestRun } from '../kvm/guest-runs';
 import type { Evsel } from './evsel';
 
@@ -138,6 +139,13 @@ export class RecordWriter {
     const machine = this.b.machine(v.vm, 'guest', v.pid);
     const data = `{"exits":${run.exits}}`;
     this.b.marker({ name: run.reason, kind: MarkerKind.GuestRun, start: run.start, end: run.end, machine, cpu: run.cpu, vcpu: v.index, data });
+  }
+
+  /** A time the vCPU's SPE unit wrote nothing (its buffer full, or a stage-2 fault on it). */
+  speBlackout(v: { vm: string; pid: number; index: number }, b: SpeBlackout): void {
+    const machine = this.b.machine(v.vm, 'guest', v.pid);
+    const data = `{"lost":${b.lost}}`;
+    this.b.marker({ name: `SPE ${b.kind}: ${b.lost} records lost`, kind: MarkerKind.Other, start: b.start, end: b.end, machine, vcpu: v.index, data });
   }
 
   counter(track: CounterTrack): void {

@@ -10,6 +10,7 @@
 import { type CounterScope, ExecContext, type Profile } from '../../profile/model';
 import { HW_CONTEXTS } from '../hw/cpu';
 import { HW_EVENT_COUNT, HW_EVENT_NAMES } from '../hw/events';
+import type { SpeBlackout } from '../kvm/arm64/guest-spe';
 import type { GuestRunLog } from '../kvm/guest-runs';
 import {
   PERF_FORMAT_TOTAL_TIME_ENABLED,
@@ -44,8 +45,11 @@ export interface RecordHost {
   machines: RecordMachines;
   /** What the scenario's timeline did to VMs so far (migrations, pauses), for markers. */
   timeline(): readonly { vm: string; action: string; start: number; end: number }[];
-  /** The vCPUs whose guest-mode runs become GuestRun markers (none for a guest's own recording). */
-  vcpus(): readonly { vm: string; pid: number; index: number; guestRuns: GuestRunLog }[];
+  /**
+   * The vCPUs whose guest-mode runs become GuestRun markers (none for a
+   * guest's own recording), with their VM's SPE blackouts when it has SPE.
+   */
+  vcpus(): readonly { vm: string; pid: number; index: number; guestRuns: GuestRunLog; spe: readonly SpeBlackout[] }[];
 }
 
 /** perf record's default event since 6.13, and its default frequency. */
@@ -295,8 +299,10 @@ export class PerfRecordSession {
         this.writer.counter(track(self ? `${name} (truth)` : `${name} (truth, guests)`, -1, 'truth', guest, self ? 1 : -1));
     });
     this.perCpuTracks(self);
-    for (const v of this.host.vcpus())
+    for (const v of this.host.vcpus()) {
       for (const run of v.guestRuns.between(this.startTime, now)) this.writer.guestRun(v, run);
+      for (const b of v.spe) if (b.vcpu === v.index && b.end >= this.startTime && b.start < now) this.writer.speBlackout(v, b);
+    }
     return this.writer.finish(meta);
   }
 
