@@ -143,31 +143,34 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
     let rootCount = 0;
     let rootSecondary = 0;
     let rootMachine = NO_MACHINE;
+    // Most groups (and a one-machine profile) come from one known machine:
+    // then the per-sample loop need not look it up.
+    const fixedMachine = group.machine >= 0 ? group.machine : profile.machines.length <= 1 ? 0 : NO_MACHINE;
+    const perSampleMachine = fixedMachine === NO_MACHINE;
     const { stack, weight, event: ev, thread } = samples;
-    const n = group.samples ? group.samples.length : samples.length;
+    const rows = group.samples;
+    const n = rows ? rows.length : samples.length;
     for (let j = 0; j < n; j++) {
-      const i = group.samples ? group.samples[j] : j;
+      const i = rows ? rows[j] : j;
       if (event >= 0 && ev[i] !== event) continue;
       const s = stack[i];
-      const m = machineOfThread[thread[i]] ?? NO_MACHINE;
       const w = weight[i];
-      const sec = ev[i] === secondaryEvent ? w : 0;
       if (s < 0) {
         rootSelf += w;
         rootCount++;
-        rootSecondary += sec;
-        rootMachine = mergeMachine(rootMachine, m);
+        if (ev[i] === secondaryEvent) rootSecondary += w;
+        if (perSampleMachine) rootMachine = mergeMachine(rootMachine, machineOfThread[thread[i]] ?? NO_MACHINE);
       } else {
         stackSelf[s] += w;
         stackCount[s]++;
-        stackSecondary[s] += sec;
-        stackMachine[s] = mergeMachine(stackMachine[s], m);
+        if (ev[i] === secondaryEvent) stackSecondary[s] += w;
+        if (perSampleMachine) stackMachine[s] = mergeMachine(stackMachine[s], machineOfThread[thread[i]] ?? NO_MACHINE);
       }
     }
     groupSelf.push(rootSelf);
     groupCount.push(rootCount);
     groupSecondary.push(rootSecondary);
-    groupMachine.push(rootMachine);
+    groupMachine.push(perSampleMachine || rootCount === 0 ? rootMachine : fixedMachine);
     // Subtree sample counts, children before parents (reverse topological
     // order), so that stacks no sample passes through are skipped.
     stackReach.set(stackCount);
@@ -186,7 +189,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
       out.self[k] = stackSelf[s];
       out.count[k] = stackCount[s];
       out.secondary[k] = stackSecondary[s];
-      out.machine[k] = stackMachine[s];
+      out.machine[k] = perSampleMachine ? stackMachine[s] : fixedMachine;
       k++;
       stackSelf[s] = 0;
       stackCount[s] = 0;
@@ -336,17 +339,23 @@ function splitGroups(profile: Profile, event: number): Group[] {
   let maxVcpu = 0;
   for (let i = 0; i < samples.length; i++) if (samples.vcpu[i] > maxVcpu) maxVcpu = samples.vcpu[i];
   const perMachine = maxVcpu + 2;
+  // Per thread, the first code of its guest machine (-1 for host threads):
+  // the per-sample loop then reads typed arrays only.
+  const guestBase = new Int32Array(profile.threads.length);
+  for (let t = 0; t < guestBase.length; t++) {
+    const m = machineOfThread[t];
+    guestBase[t] = m > 0 && machines[m]?.kind === 'guest' ? 2 + m * perMachine + 1 : -1;
+  }
   const codeOf = new Int32Array(samples.length);
   const codeCount = new Int32Array(2 + machines.length * perMachine);
+  const { event: ev, thread, context, vcpu } = samples;
   for (let i = 0; i < samples.length; i++) {
-    if (event >= 0 && samples.event[i] !== event) {
+    if (event >= 0 && ev[i] !== event) {
       codeOf[i] = -1;
       continue;
     }
-    const m = machineOfThread[samples.thread[i]];
-    let code = 0;
-    if (samples.context[i] === ExecContext.Hypervisor) code = 1;
-    else if (m > 0 && machines[m]?.kind === 'guest') code = 2 + m * perMachine + Math.max(-1, samples.vcpu[i]) + 1;
+    const base = guestBase[thread[i]];
+    const code = context[i] === ExecContext.Hypervisor ? 1 : base < 0 ? 0 : base + (vcpu[i] < 0 ? -1 : vcpu[i]);
     codeOf[i] = code;
     codeCount[code]++;
   }

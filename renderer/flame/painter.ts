@@ -21,6 +21,8 @@ const LABEL_PAD = 4;
 const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
 /** Frames that do not match the search fade to this. */
 const UNMATCHED_ALPHA = 0.22;
+/** Batch alpha by index: unmatched, ancestors of the zoomed node (below its row), the rest. */
+const ALPHAS = [UNMATCHED_ALPHA, 0.55, 1];
 
 export interface FlameGeometry {
   /** CSS pixels. */
@@ -39,7 +41,6 @@ export interface PaintStyle {
 }
 
 export interface PaintState {
-  hover: number;
   selected: number;
   match: Uint8Array | null;
   colors: FrameColors;
@@ -81,11 +82,32 @@ export function hitTest(layout: FlameLayout, view: FlameView, geom: FlameGeometr
   return w >= MIN_FRAME_PX ? node : -1;
 }
 
+/**
+ * Where `node` is drawn (CSS pixels), clipped to the canvas; null when it is
+ * not drawn. The hover outline is a DOM box placed here, so moving the
+ * pointer never repaints the canvas.
+ */
+export function frameRect(
+  layout: FlameLayout,
+  view: FlameView,
+  geom: FlameGeometry,
+  node: number,
+): { x0: number; x1: number; y: number } | null {
+  const start = layout.nodeStart[node];
+  if (!(node >= 0 && node < layout.tree.length) || Number.isNaN(start) || !(view.end > view.start)) return null;
+  const scale = geom.width / (view.end - view.start);
+  const x0 = Math.max(0, (start - view.start) * scale);
+  const x1 = Math.min(geom.width, (start + layout.tree.total[node] - view.start) * scale);
+  if (x1 - x0 < MIN_FRAME_PX) return null;
+  return { x0, x1, y: rowTop(layout.tree.depth[node], geom) };
+}
+
 export class FlamePainter {
   private colorTree: CallTree | null = null;
   private colorDark = false;
   private colorFn: FrameColors | null = null;
   private colors: (string | undefined)[] = [];
+  private readonly batches = new Map<string, number[]>();
   private readonly textWidths = new Map<string, number>();
   private ellipsisWidth = 0;
 
@@ -117,14 +139,19 @@ export class FlamePainter {
     const { match } = state;
     const scale = geom.width / (view.end - view.start);
     const icicle = geom.orientation === 'icicle';
-    const marks: [node: number, x0: number, x1: number, y: number][] = [];
+    const marks: [x0: number, x1: number, y: number][] = [];
+    // Rectangles are batched per (alpha, colour) and each batch filled as
+    // one path: a few dozen fills instead of one per frame. Labels follow.
+    const batches = this.batches;
+    batches.clear();
+    const labels: (string | number)[] = [];
     for (let d = 0; d < layout.rows.length; d++) {
       const y = rowTop(d, geom);
       // Rows move away from the root's edge as d grows: past the far edge, stop.
       if (icicle ? y >= geom.height : y + ROW_HEIGHT <= 0) break;
       if (icicle ? y + ROW_HEIGHT <= 0 : y >= geom.height) continue;
       const row = layout.rows[d];
-      const rowAlpha = d < view.depth ? 0.55 : 1;
+      const rowAlpha = d < view.depth ? 1 : 2;
       for (let i = firstVisible(row, view.start); i < row.length && row.start[i] < view.end; i++) {
         const w = row.width[i] * scale;
         if (w < MIN_FRAME_PX) continue;
@@ -134,27 +161,36 @@ export class FlamePainter {
         if (x1 > geom.width) x1 = geom.width;
         const node = row.node[i];
         const matched = match === null || match[node] === 1;
-        ctx.globalAlpha = matched ? rowAlpha : UNMATCHED_ALPHA;
-        ctx.fillStyle = this.color(tree, node);
+        const key = `${matched ? rowAlpha : 0}${this.color(tree, node)}`;
+        let batch = batches.get(key);
+        if (!batch) batches.set(key, (batch = []));
         // A 1 px gap separates neighbours once they are wide enough to show it.
-        ctx.fillRect(x0, y, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0, ROW_HEIGHT - 1);
+        batch.push(x0, y, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0);
         result.drawn++;
         if (match !== null && matched) result.matched++;
-        if (node === state.hover || node === state.selected) marks.push([node, x0, x1, y]);
+        if (node === state.selected) marks.push([x0, x1, y]);
         if (x1 - x0 >= MIN_LABEL_PX) {
           const label = this.fit(ctx, nodeName(tree, node), x1 - x0 - 2 * LABEL_PAD);
-          if (label) {
-            ctx.fillStyle = style.text;
-            ctx.fillText(label, x0 + LABEL_PAD, y + ROW_HEIGHT / 2);
-          }
+          if (label) labels.push(label, x0 + LABEL_PAD, y + ROW_HEIGHT / 2, matched ? 1 : 0);
         }
       }
     }
+    for (const [key, rects] of batches) {
+      ctx.globalAlpha = ALPHAS[Number(key[0])];
+      ctx.fillStyle = key.slice(1);
+      ctx.beginPath();
+      for (let k = 0; k < rects.length; k += 3) ctx.rect(rects[k], rects[k + 1], rects[k + 2], ROW_HEIGHT - 1);
+      ctx.fill();
+    }
+    ctx.fillStyle = style.text;
+    for (let k = 0; k < labels.length; k += 4) {
+      ctx.globalAlpha = labels[k + 3] === 1 ? 1 : UNMATCHED_ALPHA;
+      ctx.fillText(labels[k] as string, labels[k + 1] as number, labels[k + 2] as number);
+    }
     ctx.globalAlpha = 1;
     ctx.strokeStyle = style.highlight;
-    for (const [node, x0, x1, y] of marks) {
-      // The selection is the heavier outline, so it stays visible under the pointer.
-      ctx.lineWidth = node === state.selected ? 2.5 : 1.5;
+    for (const [x0, x1, y] of marks) {
+      ctx.lineWidth = 2.5;
       const inset = ctx.lineWidth / 2;
       ctx.strokeRect(x0 + inset, y + inset, Math.max(0, x1 - x0 - 1 - 2 * inset), ROW_HEIGHT - 1 - 2 * inset);
     }

@@ -60,15 +60,17 @@ export function hashName(name: string): number {
 
 /**
  * Light enough for dark text in both themes; a notch darker on a dark
- * background so frames do not glare.
+ * background so frames do not glare. Shades are quantised (64 per context,
+ * 8 in the colour-blind palette): the painter fills all frames of one
+ * colour as one path, so fewer colours draw faster, and neighbours still differ.
  */
 export function frameColor(context: number, name: string, dark: boolean, palette: PaletteName = 'context'): string {
-  if (palette === 'colorblind') return tint(context, (dark ? 0.12 : 0.3) + ((hashName(name) & 0xff) / 255) * 0.18);
-  const f = FAMILIES[(context in FAMILIES ? context : ExecContext.Unknown) as ExecContext];
   const h = hashName(name);
-  const hue = f.hue + ((h & 0xff) / 255 - 0.5) * 2 * f.spread;
-  const light = (dark ? 56 : 64) + (((h >>> 8) & 0xff) / 255) * 12;
-  const sat = f.sat - (((h >>> 16) & 0xff) / 255) * 12;
+  if (palette === 'colorblind') return tint(context, (dark ? 0.12 : 0.3) + ((h & 7) / 7) * 0.18);
+  const f = FAMILIES[(context in FAMILIES ? context : ExecContext.Unknown) as ExecContext];
+  const hue = f.hue + ((h & 7) / 7 - 0.5) * 2 * f.spread;
+  const light = (dark ? 56 : 64) + (((h >>> 3) & 3) / 3) * 12;
+  const sat = f.sat - ((h >>> 5) & 1) * 12;
   return `hsl(${hue.toFixed(1)} ${Math.max(0, sat).toFixed(1)}% ${light.toFixed(1)}%)`;
 }
 
@@ -93,7 +95,8 @@ export function contextLabel(context: number): string {
  * node's delta over the larger of its two weights); near-white for no change.
  */
 export function diffColor(change: number, dark: boolean): string {
-  const c = Math.max(-1, Math.min(1, change));
+  // Sixteen steps each way: few colours, so the painter's batches stay few.
+  const c = Math.round(Math.max(-1, Math.min(1, change)) * 16) / 16;
   const base = dark ? 62 : 92;
   const light = base - Math.abs(c) * (dark ? 22 : 32);
   const sat = Math.round(15 + Math.abs(c) * 70);
