@@ -363,7 +363,7 @@ function splitGroups(profile: Profile, event: number): Group[] {
   const groupOfCode = new Int32Array(codeCount.length).fill(-1);
   const add = (code: number, group: Omit<Group, 'samples'>) => {
     groupOfCode[code] = groups.length;
-    groups.push({ ...group, samples: new Int32Array(codeCount[code]) });
+    groups.push({ ...group, samples: null });
   };
   if (codeCount[0] > 0) add(0, { label: 'host', context: ExecContext.HostKernel, machine: 0, parent: -1 });
   if (codeCount[1] > 0) add(1, { label: 'hypervisor', context: ExecContext.Hypervisor, machine: NO_MACHINE, parent: -1 });
@@ -375,25 +375,31 @@ function splitGroups(profile: Profile, event: number): Group[] {
     if (!any) return;
     // The machine node itself holds the guest samples that name no vCPU.
     const machineGroup = groups.length;
-    groupOfCode[base] = machineGroup;
-    groups.push({ label: info.name, context: ExecContext.GuestKernel, machine: m, parent: -1, samples: new Int32Array(codeCount[base]) });
+    add(base, { label: info.name, context: ExecContext.GuestKernel, machine: m, parent: -1 });
     for (let v = 1; v < perMachine; v++) {
       if (codeCount[base + v] > 0) add(base + v, { label: `${info.name} vCPU ${v - 1}`, context: ExecContext.GuestKernel, machine: m, parent: machineGroup });
     }
   });
-  const fill = new Int32Array(groups.length);
+  // One array of sample indices, each group's a contiguous run of it.
+  const start = new Int32Array(groups.length + 1);
+  for (let code = 0; code < codeCount.length; code++) if (groupOfCode[code] >= 0) start[groupOfCode[code] + 1] = codeCount[code];
+  for (let g = 0; g < groups.length; g++) start[g + 1] += start[g];
+  const order = new Int32Array(start[groups.length]);
+  const pos = start.slice(0, groups.length);
   for (let i = 0; i < samples.length; i++) {
     const code = codeOf[i];
-    if (code < 0) continue;
-    const g = groupOfCode[code];
-    groups[g].samples![fill[g]++] = i;
+    if (code >= 0) order[pos[groupOfCode[code]]++] = i;
   }
+  groups.forEach((group, g) => (group.samples = order.subarray(start[g], start[g + 1])));
   return groups;
 }
 
 /**
  * Sorts children[from, to) by key[child]. Insertion sort for the short runs
- * most nodes have; a keyed copy through Array#sort for wide ones.
+ * most nodes have; for wide ones, (key, child) packed into one number and
+ * sorted by the typed array's native numeric sort, with no comparator calls.
+ * (key + KEY_OFFSET) · nodes + child is an exact integer while it stays
+ * under 2^53: 10^7 functions and 10^8 nodes still fit.
  */
 function sortRun(children: Int32Array, from: number, to: number, key: Int32Array): void {
   if (to - from <= 16) {
@@ -409,10 +415,15 @@ function sortRun(children: Int32Array, from: number, to: number, key: Int32Array
     }
     return;
   }
-  const run = Array.from(children.subarray(from, to));
-  run.sort((a, b) => key[a] - key[b]);
-  children.set(run, from);
+  const span = key.length;
+  const packed = new Float64Array(to - from);
+  for (let i = from; i < to; i++) packed[i - from] = (key[children[i]] + KEY_OFFSET) * span + children[i];
+  packed.sort();
+  for (let i = from; i < to; i++) children[i] = packed[i - from] % span;
 }
+
+/** Makes every sort key non-negative (group nodes' keys start at -1,000,000). */
+const KEY_OFFSET = 1_048_576;
 
 /**
  * (parent node, function) -> node: open addressing over typed arrays, a few
