@@ -73,7 +73,7 @@ export class Machine {
     kernel.boot();
     if (m.nmi_watchdog) startNmiWatchdog(this.perf, this.model, m.cpus);
     // The VMs exist before the workloads start, as on a host where perf runs once they are up.
-    this.kvm = new Kvm(kernel, this.perf, this.symbols, this.cpuPmu, scenario.kvm.host_counters);
+    this.kvm = new Kvm(kernel, this.perf, this.symbols, this.cpuPmu, scenario.kvm);
     for (const vm of scenario.vms) this.kvm.createVm(vm, (name) => this.program(name), this.rng.fork());
     for (const w of scenario.host.workloads) this.startWorkload(w);
     for (const a of scenario.timeline) this.queue.push(a.at, (now) => this.act(a.action, a.vm, now));

@@ -37,6 +37,8 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
   if (o.vpmu !== undefined) {
     s.kvm.vpmu = o.vpmu;
     for (const vm of s.vms) vm.vpmu = o.vpmu;
+    // Asking every VM for the mediated vPMU is loading the vendor module with it enabled.
+    if (o.vpmu === 'mediated' && s.machine.arch === 'x86_64') s.kvm.enable_mediated_pmu = true;
   }
   return s;
 }

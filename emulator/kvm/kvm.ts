@@ -10,7 +10,7 @@ import type { Kernel } from '../os/kernel';
 import type { SymbolTable } from '../os/symbols';
 import type { PerfCore } from '../perf/core';
 import { describeErrno, Errno } from '../perf/errno';
-import type { VmSpec, VpmuDesign } from '../scenario/types';
+import type { Scenario, VmSpec, VpmuDesign } from '../scenario/types';
 import type { Rng } from '../sim/random';
 import type { CompiledProgram } from '../workload/walker';
 import { DEFAULT_VM_SPE, GuestSpe } from './arm64/guest-spe';
@@ -44,14 +44,15 @@ export class Kvm {
     private readonly hostPerf: PerfCore,
     private readonly symbols: SymbolTable,
     private readonly hostPmu: CpuPmu,
-    private readonly hostCounters: number | null,
+    /** The scenario's kvm: section: the module parameters, fixed at load (checklist 52). */
+    private readonly params: Scenario['kvm'],
   ) {
     this.designs = { none: noVpmu, emulated: emulatedVpmu(hostPerf, host), paravirt: paravirtVpmu(hostPerf, host) };
     // Designs exist on one architecture each: the mediated vPMU is x86's, partitioning arm64's;
     // x86's trap-and-emulate is driven by the guest's MSR writes (vpmu/emulated-x86.ts).
     if (host.cpus[0].model.arch === 'x86_64') {
       this.designs.emulated = emulatedX86Vpmu(hostPerf, host);
-      this.designs.mediated = mediatedVpmu(hostPerf, host);
+      if (params.enable_mediated_pmu) this.designs.mediated = mediatedVpmu(hostPerf, host);
     }
     hostPerf.openChecks.push((event) =>
       this.nr_mediated_pmu_vms > 0 && !event.attr.exclude_guest && !event.pmu.capabilities.software ? -Errno.EOPNOTSUPP : 0,
@@ -60,10 +61,10 @@ export class Kvm {
 
   /** KVM_CREATE_VM + KVM_CREATE_VCPU for each vCPU, with the guest's workloads placed on them. */
   createVm(spec: VmSpec, program: (name: string) => CompiledProgram, rng: Rng): Vm {
-    if (spec.vpmu === 'partitioned' && !this.designs.partitioned && this.host.cpus[0].model.arch === 'arm64') {
-      const model = this.host.cpus[0].model;
+    const model = this.host.cpus[0].model;
+    if (spec.vpmu === 'partitioned' && !this.designs.partitioned && model.arch === 'arm64') {
       try {
-        this.designs.partitioned = partitionedVpmu(this.host, this.hostPmu, this.hostCounters ?? defaultHostCounters(model));
+        this.designs.partitioned = partitionedVpmu(this.host, this.hostPmu, this.params.host_counters ?? defaultHostCounters(model));
       } catch (e) {
         // An impossible split (HPMN 0 without FEAT_HPMN0) is refused like the module parameter.
         if (e instanceof RangeError) throw new KvmError(`${spec.name}: vpmu partitioned: ${e.message}`);
@@ -71,15 +72,20 @@ export class Kvm {
       }
     }
     const ops = this.designs[spec.vpmu];
+    if (!ops && spec.vpmu === 'mediated' && model.arch === 'x86_64')
+      throw new KvmError(`${spec.name}: vpmu mediated: kvm-${model.vendor}.enable_mediated_pmu is N (set kvm.enable_mediated_pmu: true)`);
     if (!ops)
       throw new KvmError(
-        `${spec.name}: vpmu ${spec.vpmu}: not available on this ${this.host.cpus[0].model.arch} host (available: ${[...Object.keys(this.designs), ...(this.host.cpus[0].model.arch === 'arm64' ? ['partitioned'] : [])].join(', ')})`,
+        `${spec.name}: vpmu ${spec.vpmu}: not available on this ${model.arch} host (available: ${[...Object.keys(this.designs), ...(model.arch === 'arm64' ? ['partitioned'] : [])].join(', ')})`,
       );
-    if (spec.vpmu === 'mediated') this.perf_create_mediated_pmu(spec.name);
-    const vm = new Vm(spec, this.vms.length, ops, this.host, this.symbols);
+    // Checklist 49: KVM creates the mediated PMU only beside an in-kernel LAPIC; without one the
+    // VM's PMU is disabled, and it holds no mediated reference (lore:20250806195706.1650976-19).
+    const noLapicPmu = spec.vpmu === 'mediated' && spec.irqchip === 'userspace';
+    if (spec.vpmu === 'mediated' && !noLapicPmu) this.perf_create_mediated_pmu(spec.name);
+    const vm = new Vm(spec, this.vms.length, noLapicPmu ? noVpmu : ops, this.host, this.symbols);
     if (spec.pmu_event_filter) vm.eventFilter = this.setPmuEventFilter(spec);
-    if (this.host.cpus[0].model.arch === 'arm64' && spec.vpmu !== 'none') {
-      const pmu = setupVmPmu(spec.name, spec.pmu ?? defaultVcpuPmu(spec.vcpus), this.host.cpus[0].model);
+    if (model.arch === 'arm64' && spec.vpmu !== 'none') {
+      const pmu = setupVmPmu(spec.name, spec.vcpus, spec.pmu ?? defaultVcpuPmu(spec.vcpus, spec.irqchip), model, spec.irqchip);
       if ('error' in pmu) throw new KvmError(pmu.error);
       vm.armPmu = pmu;
     }

@@ -63,6 +63,7 @@ machine:
   nmi_watchdog: false
 kvm:
   vpmu: mediated
+  enable_mediated_pmu: true   # kvm-intel's module parameter (default N): without it there is no mediated vPMU
 host:
   workloads:
     - program: compile

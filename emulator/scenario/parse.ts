@@ -6,7 +6,9 @@
  *
  * Defaults the contract leaves to the project:
  * - duration 1s; times need a unit (ns, us, ms, s), only 0 may go without;
- * - kvm.vpmu emulated (what upstream KVM does), kvm.host_counters null;
+ * - kvm.vpmu emulated (what upstream KVM does), kvm.host_counters null,
+ *   kvm.enable_mediated_pmu false (the module parameter's default N);
+ * - vms[].irqchip kernel (QEMU's default, an in-kernel LAPIC or vGIC);
  * - nmi_watchdog true on x86_64, false on arm64 (its hard-lockup detector
  *   does not use a PMU event by default);
  * - perf[].run may repeat the leading `perf`, which is dropped.
@@ -21,6 +23,7 @@ import { BUILTIN_PROGRAM_NAMES } from '../workload/names';
 import { formatDuration } from './duration';
 import type {
   Arch,
+  Irqchip,
   PerfSessionSpec,
   PmuEventFilterSpec,
   Scenario,
@@ -32,7 +35,7 @@ import type {
   VpmuDesign,
   WorkloadSpec,
 } from './types';
-import { VPMU_DESIGNS } from './types';
+import { IRQCHIPS, VPMU_DESIGNS } from './types';
 import { readPrograms } from './validate-programs';
 import { closestName, YamlSource } from './yaml-reader';
 import type { Field, PathSegment, Position } from './yaml-reader';
@@ -87,7 +90,7 @@ export function parseScenario(text: string, fileName: string, options: ParseOpti
   };
   const host = keys.host.present ? keys.host.record(['workloads']) : null;
   const hostWorkloads = host?.workloads.present ? readWorkloads(host.workloads, context, null) : [];
-  const vms = readVms(keys.vms, context, kvm.vpmu);
+  const vms = readVms(keys.vms, context, kvm);
   const vmNames = vms.map((vm) => vm.name);
 
   const scenario: Scenario = {
@@ -157,16 +160,38 @@ function readVendor(field: Field, arch: Arch): Vendor {
 }
 
 function readKvm(field: Field, machine: Scenario['machine']): Scenario['kvm'] {
-  if (!field.present) return { vpmu: DEFAULT_VPMU, host_counters: null };
-  const keys = field.record(['vpmu', 'host_counters']);
+  if (!field.present) return { vpmu: DEFAULT_VPMU, host_counters: null, enable_mediated_pmu: false };
+  const keys = field.record(['vpmu', 'host_counters', 'enable_mediated_pmu']);
   const counters = pmuModelFor(machine.arch, machine.vendor, machine.pmu).gpCounters;
+  let enable_mediated_pmu = false;
+  if (keys.enable_mediated_pmu.present) {
+    if (machine.arch !== 'x86_64') throw keys.enable_mediated_pmu.keyError('x86_64 only (a kvm-intel/kvm-amd module parameter; arm64 has no mediated vPMU)');
+    enable_mediated_pmu = keys.enable_mediated_pmu.boolean();
+  }
+  const vpmu = keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : DEFAULT_VPMU;
+  if (vpmu === 'mediated') checkMediatedParam(keys.vpmu, machine, enable_mediated_pmu);
   return {
-    vpmu: keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : DEFAULT_VPMU,
+    vpmu,
     // Kept even when no VM is partitioned: --vpmu partitioned may make them so.
     host_counters: keys.host_counters.present
       ? keys.host_counters.integer(0, counters, `the host PMU has ${counters} counters`)
       : null,
+    enable_mediated_pmu,
   };
+}
+
+/**
+ * Checklist 52: the mediated vPMU exists only when the vendor module was
+ * loaded with enable_mediated_pmu=Y (default N, read-only afterwards, so the
+ * scenario sets it for the whole run). Without it KVM would quietly give the
+ * VM the perf-based emulated vPMU instead; a scenario asking for mediated
+ * says what is missing rather than measure the wrong design.
+ */
+function checkMediatedParam(field: Field, machine: Scenario['machine'], enabled: boolean): void {
+  if (machine.arch !== 'x86_64' || enabled) return;
+  throw field.error(
+    `mediated needs kvm.enable_mediated_pmu: true (kvm-${machine.vendor}'s module parameter, default N; without it KVM gives every VM the emulated vPMU)`,
+  );
 }
 
 /** A non-empty list of distinct CPU numbers below `count`; `why` names where the count comes from. */
@@ -206,11 +231,11 @@ function readWorkloads(field: Field, context: Context, vm: { name: string; vcpus
   });
 }
 
-function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpec[] {
+function readVms(field: Field, context: Context, kvm: Scenario['kvm']): VmSpec[] {
   if (!field.present) return [];
   const vms: VmSpec[] = [];
   for (const item of field.list()) {
-    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'workloads', 'pmu_event_filter', 'pmu', 'spe_config']);
+    const keys = item.record(['name', 'vcpus', 'vpmu', 'cpus', 'spe', 'irqchip', 'workloads', 'pmu_event_filter', 'pmu', 'spe_config']);
     const name = keys.name.string();
     if (!VM_NAME.test(name)) throw keys.name.error(`"${name}" is not a VM name (letters, digits, _ . - and no spaces)`);
     if (name === 'host') throw keys.name.error('"host" names the host in perf on: and --on; choose another name');
@@ -221,15 +246,19 @@ function readVms(field: Field, context: Context, defaultVpmu: VpmuDesign): VmSpe
     const cpus = keys.cpus.present ? readCpuList(keys.cpus, machine.cpus, `the machine has ${machine.cpus} CPUs`) : null;
     const spe = keys.spe.present ? keys.spe.boolean() : false;
     if (spe) checkVmSpe(keys.spe, machine, cpus);
+    const irqchip = keys.irqchip.present ? keys.irqchip.oneOf(IRQCHIPS) : 'kernel';
+    const vpmu = keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : kvm.vpmu;
+    if (keys.vpmu.present && vpmu === 'mediated') checkMediatedParam(keys.vpmu, machine, kvm.enable_mediated_pmu);
     vms.push({
       name,
       vcpus,
-      vpmu: keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : defaultVpmu,
+      vpmu,
       cpus,
       spe,
+      irqchip,
       workloads: keys.workloads.present ? readWorkloads(keys.workloads, context, { name, vcpus }) : [],
       pmu_event_filter: keys.pmu_event_filter.present ? readEventFilter(keys.pmu_event_filter, machine) : null,
-      ...(keys.pmu.present ? { pmu: readVcpuPmu(keys.pmu, machine, vcpus) } : {}),
+      ...(keys.pmu.present ? { pmu: readVcpuPmu(keys.pmu, machine, vcpus, irqchip) } : {}),
       ...(keys.spe_config.present ? { spe_config: readSpeConfig(keys.spe_config, spe) } : {}),
     });
   }
@@ -257,12 +286,13 @@ function readEventFilter(field: Field, machine: Scenario['machine']): PmuEventFi
  * accepts (a PPI or SPI, ranges inside the event space, a known PMU) is
  * its rule, checked with its errno when the VM is created.
  */
-function readVcpuPmu(field: Field, machine: Scenario['machine'], vcpus: number): VcpuPmuSpec {
+function readVcpuPmu(field: Field, machine: Scenario['machine'], vcpus: number, irqchip: Irqchip): VcpuPmuSpec {
   if (machine.arch !== 'arm64') throw field.error('the vCPU PMU attributes (KVM_ARM_VCPU_PMU_V3_CTRL) are arm64 only; x86 has pmu_event_filter');
   const keys = field.record(['set_pmu', 'filter', 'nr_counters', 'irq', 'irqs', 'init']);
   if (keys.irq.present && keys.irqs.present) throw keys.irqs.keyError('give irq (one for every vCPU) or irqs (one per vCPU), not both');
-  let irq = Array<number>(vcpus).fill(DEFAULT_PMU_PPI);
-  if (keys.irq.present) irq.fill(keys.irq.integer(0, 1019, 'a GIC INTID'));
+  // Without an in-kernel irqchip the VMM sets no IRQ unless told to (and KVM refuses one, EINVAL).
+  let irq = irqchip === 'kernel' ? Array<number>(vcpus).fill(DEFAULT_PMU_PPI) : [];
+  if (keys.irq.present) irq = Array<number>(vcpus).fill(keys.irq.integer(0, 1019, 'a GIC INTID'));
   if (keys.irqs.present) {
     const items = keys.irqs.list();
     if (items.length !== vcpus) throw keys.irqs.error(`${items.length} IRQs for ${vcpus} vCPUs (one per vCPU, by index)`);

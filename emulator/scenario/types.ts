@@ -9,6 +9,8 @@ export const VPMU_DESIGNS = ['none', 'emulated', 'mediated', 'partitioned', 'par
 export type VpmuDesign = (typeof VPMU_DESIGNS)[number];
 
 export type Arch = 'x86_64' | 'arm64';
+export const IRQCHIPS = ['kernel', 'userspace'] as const;
+export type Irqchip = (typeof IRQCHIPS)[number];
 export type Vendor = 'intel' | 'amd' | 'arm';
 
 export interface WorkloadSpec {
@@ -41,7 +43,10 @@ export interface VcpuPmuSpec {
   filter: { action: 'allow' | 'deny'; base_event: number; nevents: number }[];
   /** SET_NR_COUNTERS; null keeps the PMU's maximum. */
   nr_counters: number | null;
-  /** IRQ of each vCPU, by index: a PPI (the same on all) or SPIs (one each). */
+  /**
+   * IRQ of each vCPU, by index: a PPI (the same on all) or SPIs (one each).
+   * Empty: the VMM sets none, as QEMU does without an in-kernel irqchip.
+   */
   irq: number[];
   /** INIT; without it the first KVM_RUN fails. */
   init: boolean;
@@ -66,6 +71,14 @@ export interface VmSpec {
   /** Host CPUs the vCPU threads may run on; null means every CPU. */
   cpus: number[] | null;
   spe: boolean;
+  /**
+   * Where the interrupt controller is emulated (project addition): `kernel`
+   * (KVM_CREATE_IRQCHIP, the in-kernel LAPIC or vGIC, what QEMU does by
+   * default) or `userspace` (the VMM emulates it). x86 KVM delivers virtual
+   * PMIs through the in-kernel LAPIC's LVTPC only, and gives a mediated VM
+   * without one no PMU at all (checklist 49).
+   */
+  irqchip: Irqchip;
   workloads: WorkloadSpec[];
   /** The VMM installs this filter before the vCPUs run; null for none. */
   pmu_event_filter: PmuEventFilterSpec | null;
@@ -103,7 +116,15 @@ export interface Scenario {
     pmu: { counters: number | null; fixed: number | null; spe: number[] };
     nmi_watchdog: boolean;
   };
-  kvm: { vpmu: VpmuDesign; host_counters: number | null };
+  kvm: {
+    vpmu: VpmuDesign;
+    host_counters: number | null;
+    /**
+     * kvm-intel/kvm-amd's enable_mediated_pmu, as the module was loaded
+     * (project addition, x86_64): without it there is no mediated vPMU.
+     */
+    enable_mediated_pmu: boolean;
+  };
   host: { workloads: WorkloadSpec[] };
   vms: VmSpec[];
   perf: PerfSessionSpec[];

@@ -154,6 +154,8 @@ export function prepareRun(method: string, fileName: string, text: string, optio
   if (overrides.length > 0 || options.durationMs !== undefined || options.nmiWatchdog !== undefined) {
     const doc = parseDocument(text);
     for (const [vm, design] of overrides) doc.setIn(['vms', original.vms.findIndex((v) => v.name === vm), 'vpmu'], design);
+    // A mediated VM needs kvm-intel/kvm-amd loaded with enable_mediated_pmu (default N, checklist 52).
+    if (overrides.some(([, design]) => design === 'mediated')) doc.setIn(['kvm', 'enable_mediated_pmu'], true);
     if (options.durationMs !== undefined) doc.set('duration', `${options.durationMs}ms`);
     if (options.nmiWatchdog !== undefined) doc.setIn(['machine', 'nmi_watchdog'], options.nmiWatchdog);
     runText = doc.toString();

@@ -44,6 +44,7 @@ function child(cpus: number, hz: number, duration: number, vpmu?: VpmuDesign): R
   if (vpmu) {
     // The NMI watchdog would make a mediated vCPU fail EBUSY; off for every design alike.
     scenario.machine.nmi_watchdog = false;
+    scenario.kvm.enable_mediated_pmu = vpmu === 'mediated';
     scenario.vms = [
       {
         name: 'vm0',
@@ -51,6 +52,7 @@ function child(cpus: number, hz: number, duration: number, vpmu?: VpmuDesign): R
         vpmu,
         cpus: [2, 3],
         spe: false,
+        irqchip: 'kernel',
         pmu_event_filter: null,
         workloads: [
           { program: 'webserver', threads: 2, cpus: null, comm: null },

@@ -27,6 +27,7 @@ machine:
   nmi_watchdog: false
 kvm:
   vpmu: mediated
+  enable_mediated_pmu: true
 host:
   workloads:
     - program: compile

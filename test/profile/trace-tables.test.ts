@@ -12,6 +12,7 @@ function record(vpmu: string, events: string, withVm = true) {
     'format: 1',
     'duration: 200ms',
     'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false, pmu: { counters: 4 } }',
+    ...(vpmu === 'mediated' ? ['kvm: { enable_mediated_pmu: true }'] : []),
     'host: { workloads: [ { program: spin, threads: 1, cpus: [0] } ] }',
     ...(withVm ? ['vms:', `  - { name: vm0, vcpus: 1, cpus: [1], vpmu: ${vpmu}, workloads: [ { program: pmu-poll } ] }`] : []),
     'perf:',

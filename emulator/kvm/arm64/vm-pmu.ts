@@ -12,7 +12,7 @@ import type { PmuModel } from '../../hw/pmu-model';
 import { ARMV8_PMU_TYPE } from '../../perf/cpu-pmu-arch';
 import { describeErrno } from '../../perf/errno';
 import { DEFAULT_PMU_PPI } from '../../scenario/parse';
-import type { VcpuPmuSpec } from '../../scenario/types';
+import type { Irqchip, VcpuPmuSpec } from '../../scenario/types';
 import { ID_AA64DFR0_EL1_PMUVer, pmceidFromEvents } from './pmu-emul';
 import {
   type ArmPmu,
@@ -35,9 +35,14 @@ const ATTR_NAMES: Record<number, string> = {
   [KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS]: 'KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS',
 };
 
-/** The VMM's defaults when the scenario gives no `pmu:`: QEMU's PPI and INIT on every vCPU. */
-export function defaultVcpuPmu(vcpus: number): VcpuPmuSpec {
-  return { set_pmu: null, filter: [], nr_counters: null, irq: Array<number>(vcpus).fill(DEFAULT_PMU_PPI), init: true };
+/**
+ * The VMM's defaults when the scenario gives no `pmu:`: QEMU's PPI and INIT
+ * on every vCPU; without an in-kernel irqchip, INIT alone (the overflow level
+ * then reaches the VMM in kvm_run's device_irq_level).
+ */
+export function defaultVcpuPmu(vcpus: number, irqchip: Irqchip): VcpuPmuSpec {
+  const irq = irqchip === 'kernel' ? Array<number>(vcpus).fill(DEFAULT_PMU_PPI) : [];
+  return { set_pmu: null, filter: [], nr_counters: null, irq, init: true };
 }
 
 /** The model's PMU version as ID_AA64DFR0_EL1.PMUVer encodes it (3 is PMUv3, 5 PMUv3p5...). */
@@ -66,9 +71,15 @@ export function hostArmPmu(model: PmuModel): ArmPmu {
  * including each vCPU's first KVM_RUN. A refusal is the error line
  * `<vm>: <operation>: <strerror> (<ERRNO>)`.
  */
-export function setupVmPmu(vm: string, spec: VcpuPmuSpec, model: PmuModel): ArmVmPmuCtl | { error: string } {
-  const vcpus = spec.irq.length;
-  const ctl = new ArmVmPmuCtl({ hostPmus: [hostArmPmu(model)], vcpuHasPmu: Array<boolean>(vcpus).fill(true), inKernelIrqchip: true });
+export function setupVmPmu(
+  vm: string,
+  vcpus: number,
+  spec: VcpuPmuSpec,
+  model: PmuModel,
+  irqchip: Irqchip,
+): ArmVmPmuCtl | { error: string } {
+  const inKernelIrqchip = irqchip === 'kernel';
+  const ctl = new ArmVmPmuCtl({ hostPmus: [hostArmPmu(model)], vcpuHasPmu: Array<boolean>(vcpus).fill(true), inKernelIrqchip });
   const set = (vcpu: number, attr: number, value?: PmuV3AttrValue): string | null => {
     const r = ctl.setAttr(vcpu, attr, value);
     if (r === 0) return null;
@@ -83,9 +94,9 @@ export function setupVmPmu(vm: string, spec: VcpuPmuSpec, model: PmuModel): ArmV
     steps.push(() => set(0, KVM_ARM_VCPU_PMU_V3_FILTER, { base_event: f.base_event, nevents: f.nevents, action }));
   }
   if (spec.nr_counters !== null) steps.push(() => set(0, KVM_ARM_VCPU_PMU_V3_SET_NR_COUNTERS, spec.nr_counters ?? undefined));
-  steps.push(() => (ctl.vgicInit(), null));
+  if (inKernelIrqchip) steps.push(() => (ctl.vgicInit(), null));
   for (let i = 0; i < vcpus; i++) {
-    steps.push(() => set(i, KVM_ARM_VCPU_PMU_V3_IRQ, spec.irq[i]));
+    if (spec.irq.length > 0) steps.push(() => set(i, KVM_ARM_VCPU_PMU_V3_IRQ, spec.irq[i]));
     if (spec.init) steps.push(() => set(i, KVM_ARM_VCPU_PMU_V3_INIT));
   }
   for (let i = 0; i < vcpus; i++) {

@@ -107,7 +107,7 @@ export class KvmVcpuPmu {
         if (b && b.event.state >= 0) this.hostPerf.setPeriod(b.event, Number(period));
       },
     });
-    this.pmi = new PmiInjector(this.lvtpc, cpuid.vendor);
+    this.pmi = new PmiInjector(this.lvtpc, cpuid.vendor, vcpu.vm.spec.irqchip === 'kernel');
   }
 
   /** A guest WRMSR: the exit, KVM's handler, and KVM_REQ_PMU at the entry right after it. */

@@ -55,9 +55,15 @@ export class VirtualLvtpc {
 export class PmiInjector {
   private pending = false;
 
+  /**
+   * `lapicInKernel` false: the VMM emulates the local APIC, and
+   * kvm_pmu_deliver_pmi delivers only through the in-kernel one, so every
+   * request is consumed with no PMI (§5.2 step 2).
+   */
   constructor(
     readonly lvtpc: VirtualLvtpc,
     private readonly vendor: X86Vendor,
+    private readonly lapicInKernel = true,
   ) {}
 
   request(): void {
@@ -68,6 +74,6 @@ export class PmiInjector {
   onVmEntry(): LvtpcDelivery | null {
     if (!this.pending) return null;
     this.pending = false;
-    return this.lvtpc.deliver(this.vendor);
+    return this.lapicInKernel ? this.lvtpc.deliver(this.vendor) : null;
   }
 }

@@ -24,6 +24,7 @@ function scenario(vpmu: string, opts: { guest?: string; guestPerf?: string; dura
       'format: 1',
       `duration: ${opts.duration ?? '200ms'}`,
       'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+      ...(vpmu === 'mediated' ? ['kvm: { enable_mediated_pmu: true }'] : []),
       `vms: [ { name: vm0, vcpus: 1, vpmu: ${vpmu}, cpus: [1], workloads: [ { program: ${opts.guest ?? 'spin'} } ] } ]`,
       ...(opts.guestPerf ? [`perf: [ { on: vm0, run: "${opts.guestPerf}" } ]`] : []),
     ].join('\n'),

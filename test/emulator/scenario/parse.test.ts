@@ -320,9 +320,9 @@ describe('defaults, JSON and determinism', () => {
       seed: 1,
       duration: 1_000_000_000,
       machine: { arch: 'x86_64', vendor: 'intel', cpus: 4, pmu: { counters: null, fixed: null, spe: [] }, nmi_watchdog: true },
-      kvm: { vpmu: 'emulated', host_counters: null },
+      kvm: { vpmu: 'emulated', host_counters: null, enable_mediated_pmu: false },
       host: { workloads: [{ program: 'spin', threads: 1, cpus: null, comm: null }] },
-      vms: [{ name: 'vm0', vcpus: 2, vpmu: 'emulated', cpus: null, spe: false, workloads: [], pmu_event_filter: null }],
+      vms: [{ name: 'vm0', vcpus: 2, vpmu: 'emulated', cpus: null, spe: false, irqchip: 'kernel', workloads: [], pmu_event_filter: null }],
       perf: [{ on: 'host', run: 'stat -a', at: 0 }],
       timeline: [],
       programs: {},
@@ -330,7 +330,7 @@ describe('defaults, JSON and determinism', () => {
   });
 
   it('kvm.vpmu is every VM\'s default and a VM may override it', () => {
-    const text = `${HEADER}kvm:\n  vpmu: mediated\nvms:\n  - name: a\n    vcpus: 1\n  - name: b\n    vcpus: 1\n    vpmu: none\n`;
+    const text = `${HEADER}kvm:\n  vpmu: mediated\n  enable_mediated_pmu: true\nvms:\n  - name: a\n    vcpus: 1\n  - name: b\n    vcpus: 1\n    vpmu: none\n`;
     expect(parseScenario(text, 'a.yaml').scenario.vms.map((vm) => vm.vpmu)).toEqual(['mediated', 'none']);
   });
 
