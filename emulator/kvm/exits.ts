@@ -92,6 +92,12 @@ export interface ExitFrames {
   dso(frame: string): string;
   /** What the guest's timer tick costs: a timer register write (x86) or the timer's host interrupt (arm64). */
   timerExit: ExitReason;
+  /**
+   * The exit as this architecture's `perf kvm stat` names it: the run loop's
+   * reasons are VMX's, so x86 keeps them; arm64 reports exception classes,
+   * and several reasons share one (every PMU register trap is SYS64).
+   */
+  exitName(reason: ExitReason): string;
 }
 
 /** Frames of the core kernel that KVM's exit paths call into (the NMI and perf's handler). */
@@ -107,6 +113,7 @@ export const X86_EXIT_FRAMES: ExitFrames = {
     X86_CORE_KERNEL.has(frame) ? '[kernel.kallsyms]' : frame.startsWith('vmx_') || frame.startsWith('handle_') ? '[kvm_intel]' : '[kvm]',
   // The guest programs its TSC-deadline timer: an MSR write exit per tick.
   timerExit: 'MSR_WRITE',
+  exitName: (reason) => reason,
 };
 
 /** The vCPU thread's host stack: QEMU's loop into KVM_RUN and the run loop. */

@@ -21,7 +21,7 @@ export interface GuestRun {
   end: number;
   /** The physical CPU it ran on. */
   cpu: number;
-  /** Exit reason that ended it (VMX names), or NO_EXIT_REASON. */
+  /** Exit reason that ended it (as the host architecture's perf kvm stat names it), or NO_EXIT_REASON. */
   reason: string;
   /** Exits merged into it (short gaps). */
   exits: number;

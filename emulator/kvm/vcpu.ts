@@ -240,7 +240,7 @@ export class Vcpu implements BurstSource {
    * PMU switch) with a long tail, as cache state and contention make it.
    */
   private count({ reason, pmu }: PendingExit): number {
-    this.guestRuns.handled(reason);
+    this.guestRuns.handled(this.tags.frames.exitName(reason));
     const typical = exitCost(reason) + this.vm.vpmu.switchCostNs;
     const each = typical * (0.6 + this.rng.exponential(0.4));
     const s = this.exits.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0, pmuCount: 0, pmuNs: 0 };

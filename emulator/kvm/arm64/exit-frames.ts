@@ -29,6 +29,25 @@ const HANDLERS: Record<ExitReason, readonly string[]> = {
   EXCEPTION_NMI: [...IRQ, 'armv8pmu_handle_irq'],
 };
 
+/**
+ * perf kvm stat on arm64 (tools/perf/arch/arm64/util/kvm-stat.c) keys an exit
+ * by kvm_exit's `ret`: IRQ for an interrupt (kvm_arm_exception_type), and for
+ * a TRAP its ESR_ELx exception class (kvm_arm_exception_class, ECN(x) = "x").
+ * A PMU overflow is an IRQ like any other; a guest MMIO access or stage-2
+ * fault is a data abort from a lower EL.
+ */
+const EXIT_NAMES: Record<ExitReason, string> = {
+  EXTERNAL_INTERRUPT: 'IRQ',
+  MSR_WRITE: 'SYS64',
+  MSR_READ: 'SYS64',
+  RDPMC: 'SYS64',
+  HLT: 'WFx',
+  IO_INSTRUCTION: 'DABT_LOW',
+  EPT_VIOLATION: 'DABT_LOW',
+  VMCALL: 'HVC64',
+  EXCEPTION_NMI: 'IRQ',
+};
+
 export const ARM64_EXIT_FRAMES: ExitFrames = {
   vmmBinary: 'qemu-system-aarch64',
   syscall: ['el0t_64_sync', 'el0t_64_sync_handler', 'el0_svc', 'do_el0_svc', 'invoke_syscall', '__arm64_sys_ioctl'],
@@ -39,4 +58,5 @@ export const ARM64_EXIT_FRAMES: ExitFrames = {
   dso: () => '[kernel.kallsyms]',
   // The guest's virtual timer needs no trap to program; its expiry is a host interrupt (kvm_arch_timer_handler).
   timerExit: 'EXTERNAL_INTERRUPT',
+  exitName: (reason) => EXIT_NAMES[reason],
 };

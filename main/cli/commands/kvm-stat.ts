@@ -47,7 +47,9 @@ export async function kvmStatCommand(argv: readonly string[], io: CliIo): Promis
     for (const vm of result.machine.kvm.vms)
       for (const v of vm.vcpus)
         for (const [reason, s] of v.exits) {
-          const m = merged.get(reason) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0, pmuCount: 0, pmuNs: 0 };
+          // Keyed as the host architecture's perf kvm stat names exits (arm64: IRQ, SYS64, WFx, ...).
+          const name = v.tags.frames.exitName(reason);
+          const m = merged.get(name) ?? { count: 0, totalNs: 0, minNs: Infinity, maxNs: 0, sumSq: 0, pmuCount: 0, pmuNs: 0 };
           m.count += s.count;
           m.totalNs += s.totalNs;
           m.minNs = Math.min(m.minNs, s.minNs);
@@ -55,7 +57,7 @@ export async function kvmStatCommand(argv: readonly string[], io: CliIo): Promis
           m.sumSq += s.sumSq;
           m.pmuCount += s.pmuCount;
           m.pmuNs += s.pmuNs;
-          merged.set(reason, m);
+          merged.set(name, m);
         }
     await writeChunks(io.stdout, [formatKvmStat(merged)]);
     return 0;
