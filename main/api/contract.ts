@@ -165,9 +165,15 @@ export const MAX_VIEW_STATE = 256 * 1024;
  * `uploadChunk` the chunk is the payload and args is [job].
  * Host → client: {"id", "result"} or {"id", "error": message}, and
  * {"event": ApiEvent}; for `job-done` the profile is the payload and the
- * event's `profile` field is omitted from the JSON. A result with a `bytes`
- * field (ExportedFile) carries them as the payload, omitted from the JSON.
+ * event's `profile` field is omitted from the JSON. A profile larger than
+ * WIRE_PART_BYTES goes as consecutive frames {"event", "part": [i, n]}, the
+ * i-th of n slices of it as each one's payload: Chromium hands the page one
+ * huge message with a long pause after it, a few smaller ones without.
+ * A result with a `bytes` field (ExportedFile) carries them as the payload,
+ * omitted from the JSON.
  */
+export const WIRE_PART_BYTES = 4 * 1024 * 1024;
+
 export interface WireRequest {
   id: number;
   method: ApiMethodName;

@@ -3,7 +3,7 @@
  * through the same dispatch as Electron IPC, and pushes the session's events.
  */
 import type { WebSocket } from 'ws';
-import type { ApiEvent } from '../api/contract';
+import { WIRE_PART_BYTES, type ApiEvent } from '../api/contract';
 import { ApiSession, type SessionOptions } from '../api/session';
 import { dispatch } from '../api/validate';
 import { decodeFrame, encodeFrame } from './wire';
@@ -15,7 +15,12 @@ export function serveConnection(ws: WebSocket, options: Omit<SessionOptions, 'em
   const emit = (event: ApiEvent) => {
     if (event.type === 'job-done') {
       const { profile, ...rest } = event;
-      send({ event: rest }, profile);
+      const parts = Math.max(1, Math.ceil(profile.length / WIRE_PART_BYTES));
+      if (parts === 1) send({ event: rest }, profile);
+      else
+        for (let i = 0; i < parts; i++) {
+          send({ event: rest, part: [i, parts] }, profile.subarray(i * WIRE_PART_BYTES, (i + 1) * WIRE_PART_BYTES));
+        }
     } else {
       send({ event });
     }

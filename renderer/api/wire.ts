@@ -24,6 +24,38 @@ export function encodeFrame(message: unknown, payload?: Uint8Array): Uint8Array<
   return out;
 }
 
+/**
+ * Puts a job's profile back together from its parts, which the host sends
+ * in order. Gives the whole job-done event at the last part, a job-failed
+ * one if a part is missing or out of order, and null meanwhile.
+ */
+export class PartAssembler {
+  private readonly jobs = new Map<number, { next: number; count: number; chunks: Uint8Array[]; bytes: number }>();
+
+  add(reply: Extract<DecodedReply, { kind: 'part' }>): ApiEvent | null {
+    const { event, index, count } = reply;
+    let job = this.jobs.get(event.job);
+    if (!job && index === 0) this.jobs.set(event.job, (job = { next: 0, count, chunks: [], bytes: 0 }));
+    if (!job || index !== job.next || count !== job.count) {
+      this.jobs.delete(event.job);
+      const message = `the host sent part ${index + 1} of ${count} of the profile out of order`;
+      return { type: 'job-failed', job: event.job, name: event.name, message };
+    }
+    job.chunks.push(event.profile);
+    job.bytes += event.profile.length;
+    job.next++;
+    if (job.next < count) return null;
+    this.jobs.delete(event.job);
+    const profile = new Uint8Array(job.bytes);
+    let at = 0;
+    for (const c of job.chunks) {
+      profile.set(c, at);
+      at += c.length;
+    }
+    return { ...event, profile };
+  }
+}
+
 /** Splits a frame; the payload is a view into `frame` (no copy), null when empty. */
 export function decodeFrame(frame: ArrayBuffer | Uint8Array): { message: unknown; payload: Uint8Array | null } {
   const bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
@@ -54,7 +86,9 @@ export function encodeRequest(
 export type DecodedReply =
   | { kind: 'result'; id: number; result: unknown }
   | { kind: 'error'; id: number; error: string }
-  | { kind: 'event'; event: ApiEvent };
+  | { kind: 'event'; event: ApiEvent }
+  /** The index-th of count slices of a job-done's profile (contract.ts, WIRE_PART_BYTES). */
+  | { kind: 'part'; event: Extract<ApiEvent, { type: 'job-done' }>; index: number; count: number };
 
 /**
  * A host → client frame. A `job-done` event gets its profile back from the
@@ -69,6 +103,13 @@ export function decodeReply(frame: ArrayBuffer | Uint8Array): DecodedReply {
     const event = reply.event as ApiEvent;
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {
       throw new WireError('event reply without an event type');
+    }
+    if (event.type === 'job-done' && 'part' in reply) {
+      const part = reply.part;
+      if (!Array.isArray(part) || part.length !== 2 || !part.every(Number.isSafeInteger) || !(part[0] >= 0 && part[0] < part[1])) {
+        throw new WireError(`job-done part ${JSON.stringify(part)} is not [index, count]`);
+      }
+      return { kind: 'part', event: { ...event, profile: payload ?? new Uint8Array(0) }, index: part[0], count: part[1] };
     }
     if (event.type === 'job-done') {
       // A finished job without bytes must still end the job in the window.

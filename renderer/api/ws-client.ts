@@ -15,7 +15,7 @@ import type {
   JobId,
   ScenarioInfo,
 } from '../../main/api/contract';
-import { decodeReply, encodeRequest, WireError } from './wire';
+import { PartAssembler, decodeReply, encodeRequest, WireError } from './wire';
 
 /** The part of the WebSocket constructor the client uses (tests pass a fake). */
 export type WebSocketLike = Pick<WebSocket, 'send' | 'close' | 'binaryType'> & {
@@ -66,6 +66,7 @@ export function connectWebSocketApi(url: string, options: WsClientOptions = {}):
     }
     socket.binaryType = 'arraybuffer';
     const pending = new Map<number, Pending>();
+    const parts = new PartAssembler();
     const listeners = new Set<(event: ApiEvent) => void>();
     let nextId = 1;
     let opened = false;
@@ -159,6 +160,11 @@ export function connectWebSocketApi(url: string, options: WsClientOptions = {}):
       }
       if (reply.kind === 'event') {
         emit(reply.event);
+        return;
+      }
+      if (reply.kind === 'part') {
+        const whole = parts.add(reply);
+        if (whole) emit(whole);
         return;
       }
       const p = pending.get(reply.id);

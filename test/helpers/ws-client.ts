@@ -2,10 +2,13 @@
 import WebSocket from 'ws';
 import type { ApiEvent } from '../../main/api/contract';
 import { decodeFrame, encodeFrame } from '../../main/web/wire';
+import { PartAssembler, decodeReply } from '../../renderer/api/wire';
 
 export interface TestClient {
   call(method: string, args: unknown[], payload?: Uint8Array): Promise<unknown>;
   events: Array<ApiEvent & { payload?: Uint8Array }>;
+  /** Frames that carried a slice of a profile (WIRE_PART_BYTES). */
+  partFrames: number;
   nextEvent(type: ApiEvent['type']): Promise<ApiEvent & { payload?: Uint8Array }>;
   close(): void;
 }
@@ -16,9 +19,18 @@ export function connect(url: string, origin: string): Promise<TestClient> {
   const events: TestClient['events'] = [];
   const waiters: Array<() => void> = [];
   let nextId = 1;
+  const parts = new PartAssembler();
   ws.on('message', (data: Buffer) => {
     const { json, payload } = decodeFrame(data);
-    const msg = json as { id?: number; result?: unknown; error?: string; event?: ApiEvent };
+    const msg = json as { id?: number; result?: unknown; error?: string; event?: ApiEvent; part?: unknown };
+    if (msg.part !== undefined) {
+      client.partFrames++;
+      const reply = decodeReply(new Uint8Array(data));
+      const whole = reply.kind === 'part' ? parts.add(reply) : null;
+      if (whole) events.push(whole.type === 'job-done' ? { ...whole, payload: whole.profile } : whole);
+      waiters.splice(0).forEach((w) => w());
+      return;
+    }
     if (msg.event) {
       events.push(payload.length ? { ...msg.event, payload: new Uint8Array(payload) } : msg.event);
       waiters.splice(0).forEach((w) => w());
@@ -36,6 +48,7 @@ export function connect(url: string, origin: string): Promise<TestClient> {
       return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
     },
     events,
+    partFrames: 0,
     async nextEvent(type) {
       for (;;) {
         const i = events.findIndex((e) => e.type === type);

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recentFilesInMemory } from '../../main/api/recent-files';
 import { startWebHost, type WebHost } from '../../main/web/server';
-import { deserializeProfile } from '../../profile/serialize';
-import { totalWeight } from '../../profile/model';
+import { MAX_UPLOAD_CHUNK, WIRE_PART_BYTES } from '../../main/api/contract';
+import { ProfileBuilder } from '../../profile/builder';
+import { deserializeProfile, serializeProfile } from '../../profile/serialize';
+import { ExecContext, totalWeight } from '../../profile/model';
 import { builtExportWorkerUrl, builtWorkerUrl } from '../helpers/paths';
 import { connect } from '../helpers/ws-client';
 
@@ -107,6 +109,28 @@ describe('web host', () => {
     const profile = deserializeProfile(done.payload!);
     expect(profile.samples.length).toBe(2);
     expect(totalWeight(profile)).toBe(500000);
+    c.close();
+  });
+
+  it('sends a profile larger than a wire part as consecutive parts, whole again in the client', async () => {
+    const b = new ProfileBuilder();
+    const t = b.thread('big', 1, 1);
+    const stack = b.stack(-1, b.frame('main', null, ExecContext.HostUser));
+    const ev = b.event('cycles');
+    for (let i = 0; i < 150_000; i++) b.sample({ stack, time: i, weight: 1 + (i % 7), event: ev, cpu: 0, thread: t, vcpu: -1, context: ExecContext.HostUser });
+    const profile = b.build({ name: 'big', source: 'test', weightUnit: 'samples' });
+    const bytes = serializeProfile(profile);
+    expect(bytes.length).toBeGreaterThan(WIRE_PART_BYTES);
+    const c = await connect(apiUrl, host.origin);
+    const job = (await c.call('beginUpload', ['big.guestperf', bytes.length])) as number;
+    for (let at = 0; at < bytes.length; at += MAX_UPLOAD_CHUNK) await c.call('uploadChunk', [job], bytes.subarray(at, at + MAX_UPLOAD_CHUNK));
+    await c.call('endUpload', [job]);
+    const done = await c.nextEvent('job-done');
+    expect(c.partFrames).toBe(Math.ceil(done.payload!.length / WIRE_PART_BYTES));
+    expect(c.partFrames).toBeGreaterThan(1);
+    const back = deserializeProfile(done.payload!);
+    expect(back.samples.length).toBe(150_000);
+    expect(totalWeight(back)).toBe(totalWeight(profile));
     c.close();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../main/api/contract';
-import { decodeFrame, decodeReply, encodeFrame, encodeRequest, WireError } from '../../renderer/api/wire';
+import { PartAssembler, decodeFrame, decodeReply, encodeFrame, encodeRequest, WireError } from '../../renderer/api/wire';
 import { connectWebSocketApi, type WebSocketLike } from '../../renderer/api/ws-client';
 import { deserializeProfile, serializeProfile } from '../../profile/serialize';
 import { smallProfile } from './fake-api';
@@ -88,6 +88,26 @@ describe('wire frames', () => {
     if (ev.type === 'job-done') expect(deserializeProfile(ev.profile).meta.name).toBe('small.txt');
     const bare = decodeReply(encodeFrame({ event: { type: 'job-done', job: 1, name: 'a', warnings: [] } }));
     expect(bare).toMatchObject({ kind: 'event', event: { type: 'job-failed', job: 1 } });
+  });
+
+  it('puts a profile sent in parts back together, and fails a job whose parts come out of order', () => {
+    const bytes = serializeProfile(smallProfile());
+    const event = { type: 'job-done', job: 3, name: 'a', warnings: [] };
+    const cut = [0, 100, 250, bytes.length];
+    const frames = [0, 1, 2].map((i) => encodeFrame({ event, part: [i, 3] }, bytes.subarray(cut[i], cut[i + 1])));
+    const assembler = new PartAssembler();
+    const add = (f: Uint8Array) => {
+      const r = decodeReply(f);
+      if (r.kind !== 'part') throw new Error(`expected a part, got ${r.kind}`);
+      return assembler.add(r);
+    };
+    expect(add(frames[0])).toBeNull();
+    expect(add(frames[1])).toBeNull();
+    const whole = add(frames[2]);
+    expect(whole?.type).toBe('job-done');
+    if (whole?.type === 'job-done') expect(Array.from(whole.profile)).toEqual(Array.from(bytes));
+    expect(add(frames[1])).toMatchObject({ type: 'job-failed', job: 3, message: 'the host sent part 2 of 3 of the profile out of order' });
+    expect(() => decodeReply(encodeFrame({ event, part: [3, 3] }, bytes))).toThrow(WireError);
   });
 });
 
