@@ -74,7 +74,9 @@ export interface CallTreeOptions {
   event?: number;
   /**
    * Split the root by where samples ran: "host", "hypervisor" (samples in
-   * the Hypervisor context, whatever thread), and one node per guest machine
+   * the Hypervisor context, or whose callchain passes through hypervisor
+   * code: the kernel helpers KVM's exit handling calls run on behalf of the
+   * guest too), and one node per guest machine
    * with one per vCPU under it. Group nodes come first among the root's
    * children, in that order; the stacks hang under their group.
    */
@@ -346,16 +348,24 @@ function splitGroups(profile: Profile, event: number): Group[] {
     const m = machineOfThread[t];
     guestBase[t] = m > 0 && machines[m]?.kind === 'guest' ? 2 + m * perMachine + 1 : -1;
   }
+  // Stacks are parents first: one pass marks every stack with hypervisor code at or above it.
+  const { stacks, frames } = profile;
+  const inHypervisor = new Uint8Array(stacks.length);
+  for (let s = 0; s < stacks.length; s++) {
+    const p = stacks.prefix[s];
+    inHypervisor[s] = frames.context[stacks.frame[s]] === ExecContext.Hypervisor || (p >= 0 && inHypervisor[p] === 1) ? 1 : 0;
+  }
   const codeOf = new Int32Array(samples.length);
   const codeCount = new Int32Array(2 + machines.length * perMachine);
-  const { event: ev, thread, context, vcpu } = samples;
+  const { event: ev, thread, context, vcpu, stack } = samples;
   for (let i = 0; i < samples.length; i++) {
     if (event >= 0 && ev[i] !== event) {
       codeOf[i] = -1;
       continue;
     }
     const base = guestBase[thread[i]];
-    const code = context[i] === ExecContext.Hypervisor ? 1 : base < 0 ? 0 : base + (vcpu[i] < 0 ? -1 : vcpu[i]);
+    const hv = context[i] === ExecContext.Hypervisor || (stack[i] >= 0 && inHypervisor[stack[i]] === 1);
+    const code = hv ? 1 : base < 0 ? 0 : base + (vcpu[i] < 0 ? -1 : vcpu[i]);
     codeOf[i] = code;
     codeCount[code]++;
   }

@@ -46,6 +46,23 @@ const profile = machineProfile([
 ]);
 
 describe('call tree split by machine', () => {
+  it('counts host kernel code that KVM’s exit handling calls as the hypervisor’s', () => {
+    const b = new ProfileBuilder();
+    const ev = b.event('cycles');
+    const qemu = b.thread('CPU 0/KVM', 100, 101, 0);
+    const bash = b.thread('bash', 1, 1, 0);
+    const handler = b.stack(b.stack(-1, b.frame('kvm_arch_vcpu_ioctl_run', null, hv)), b.frame('vmx_handle_exit', null, hv));
+    const leaf = b.stack(handler, b.frame('native_write_msr', null, ExecContext.HostKernel));
+    const plain = b.stack(-1, b.frame('native_write_msr', null, ExecContext.HostKernel));
+    b.sample({ stack: leaf, time: 0, weight: 3, event: ev, cpu: 0, thread: qemu, vcpu: -1, context: ExecContext.HostKernel });
+    b.sample({ stack: plain, time: 0, weight: 2, event: ev, cpu: 0, thread: bash, vcpu: -1, context: ExecContext.HostKernel });
+    const tree = buildCallTree(b.build({ name: 'kvm', source: 'test', weightUnit: 'samples' }), { split: true });
+    expect(tree.groups).toEqual(['host', 'hypervisor']);
+    const group = (label: string) => Array.from({ length: tree.length }, (_, n) => n).find((n) => isGroupNode(tree, n) && nodeName(tree, n) === label)!;
+    expect(tree.total[group('hypervisor')]).toBe(3);
+    expect(tree.total[group('host')]).toBe(2);
+  });
+
   it('puts host, hypervisor, each guest and its vCPUs side by side under the root', () => {
     const tree = buildCallTree(profile, { split: true });
     expect(formatCallTree(tree)).toBe(
