@@ -32,7 +32,20 @@ import { defaultHostCounters, partitionedVpmu } from './vpmu/partitioned';
 import type { CpuPmu } from '../perf/cpu-pmu';
 
 /** The emulated kernel refused to build the machine the scenario describes. */
-export class KvmError extends Error {}
+/** What KVM refused: the ioctl and its errno, and what a VMM would tell its user about it. */
+export class KvmError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+
+  /** The message, and the hint in parentheses when there is one. */
+  explained(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+}
 
 export class Kvm {
   readonly vms: Vm[] = [];
@@ -136,7 +149,10 @@ export class Kvm {
   private perf_create_mediated_pmu(vm: string): void {
     const users = this.hostPerf.includeGuestEvents();
     if (users.length > 0 && this.nr_mediated_pmu_vms === 0)
-      throw new KvmError(`${vm}: KVM_CREATE_VCPU: ${describeErrno(-Errno.EBUSY)}`);
+      throw new KvmError(
+        `${vm}: KVM_CREATE_VCPU: ${describeErrno(-Errno.EBUSY)}`,
+        'a host perf event counts in guests, such as the NMI watchdog: set machine.nmi_watchdog: false for a mediated VM',
+      );
     this.nr_mediated_pmu_vms++;
   }
 }

@@ -112,9 +112,7 @@ function bootCheck(method: string, scenario: Scenario): void {
     new Machine(scenario);
   } catch (e) {
     if (!(e instanceof KvmError)) throw e;
-    const mediated = scenario.vms.some((vm) => vm.vpmu === 'mediated');
-    const hint = mediated && scenario.machine.nmi_watchdog && /EBUSY/.test(e.message) ? ' (the NMI watchdog counts in guests: turn it off for a mediated VM)' : '';
-    throw new ApiInputError(`${method}: ${e.message}${hint}`);
+    throw new ApiInputError(`${method}: ${e.explained()}`);
   }
 }
 

@@ -123,7 +123,7 @@ describe('preparing a run', () => {
 
   it('refuses a mediated VM beside the NMI watchdog as KVM does, and runs it without', () => {
     expect(() => prepareRun('openScenario', 'default.yaml', defaultText, { vpmu: { vm0: 'mediated' } })).toThrow(
-      'openScenario: vm0: KVM_CREATE_VCPU: Device or resource busy (EBUSY) (the NMI watchdog counts in guests: turn it off for a mediated VM)',
+      'openScenario: vm0: KVM_CREATE_VCPU: Device or resource busy (EBUSY) (a host perf event counts in guests, such as the NMI watchdog: set machine.nmi_watchdog: false for a mediated VM)',
     );
     expect(() => prepareRun('openScenario', 'default.yaml', defaultText, { compare: ['emulated', 'mediated'] })).toThrow(
       /^openScenario: compare mediated: vm0: KVM_CREATE_VCPU: .*EBUSY/,

@@ -120,7 +120,8 @@ export function runEmulator<T>(io: CliIo, run: () => T): T | null {
       io.stderr.write(`${e.message}\n`);
       return null;
     }
-    if (e instanceof PerfUsageError || e instanceof KvmError) throw new CommandError(e.message);
+    if (e instanceof KvmError) throw new CommandError(e.explained());
+    if (e instanceof PerfUsageError) throw new CommandError(e.message);
     throw e;
   }
 }
