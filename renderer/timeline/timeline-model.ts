@@ -35,11 +35,19 @@ export function seriesStyle(profile: Profile, s: CounterSeries): SeriesStyle {
   return { color: guestSide ? GUEST : HOST, dash: [6, 4] };
 }
 
-const sources = new WeakMap<CounterTrack, { values: DecimationSource; running: DecimationSource }>();
+/** Per track, built once: a redraw must not walk a million points. */
+const sources = new WeakMap<CounterTrack, { values: DecimationSource; running: DecimationSource; multiplexed: boolean }>();
 
 function sourcesOf(track: CounterTrack) {
   let s = sources.get(track);
-  if (!s) sources.set(track, (s = { values: decimationSource(track.time, track.value), running: decimationSource(track.time, track.running) }));
+  if (!s) {
+    s = {
+      values: decimationSource(track.time, track.value),
+      running: decimationSource(track.time, track.running),
+      multiplexed: track.running.some((r) => r < 1),
+    };
+    sources.set(track, s);
+  }
   return s;
 }
 
@@ -70,9 +78,9 @@ export function drawSeries(profile: Profile, group: EventGroup, hidden: readonly
 export function runningBand(profile: Profile, group: EventGroup, t0: number, t1: number, columns: number): Float64Array | null {
   for (const s of group.series) {
     if (s.kind === 'truth') continue;
-    const t = profile.counters[s.track];
-    if (!t.running.some((r) => r < 1)) continue;
-    return runningShareColumns(sourcesOf(t).running, t0, t1, columns);
+    const src = sourcesOf(profile.counters[s.track]);
+    if (!src.multiplexed) continue;
+    return runningShareColumns(src.running, t0, t1, columns);
   }
   return null;
 }
