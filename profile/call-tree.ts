@@ -18,6 +18,8 @@
  * once per (group, stack), never per sample.
  */
 import { ExecContext, type Profile } from './model';
+import { NodeTable } from './node-table';
+import { functionRanks, linkChildren } from './sibling-order';
 
 export const ROOT_NODE = 0;
 /** CallTree.machine of a node no sample passes through. */
@@ -309,16 +311,7 @@ export function buildCallTree(profile: Profile, options: CallTreeOptions = {}): 
   tree.machine = mach.slice();
 
   // 5. Children runs (CSR), then sort each run by function rank.
-  const key = sortKeys(profile, funcFrame, func.subarray(0, length));
-  for (let n = 1; n < length; n++) tree.childStart[tree.parent[n] + 1]++;
-  for (let n = 0; n < length; n++) tree.childStart[n + 1] += tree.childStart[n];
-  const fill = tree.childStart.slice(0, length);
-  for (let n = 1; n < length; n++) tree.children[fill[tree.parent[n]]++] = n;
-  for (let n = 0; n < length; n++) {
-    const from = tree.childStart[n];
-    const to = tree.childStart[n + 1];
-    if (to - from > 1) sortRun(tree.children, from, to, key);
-  }
+  linkChildren(tree, sortKeys(profile, funcFrame, func.subarray(0, length)));
   return tree;
 }
 
@@ -405,88 +398,12 @@ function splitGroups(profile: Profile, event: number): Group[] {
 }
 
 /**
- * Sorts children[from, to) by key[child]. Insertion sort for the short runs
- * most nodes have; for wide ones, (key, child) packed into one number and
- * sorted by the typed array's native numeric sort, with no comparator calls.
- * (key + KEY_OFFSET) · nodes + child is an exact integer while it stays
- * under 2^53: 10^7 functions and 10^8 nodes still fit.
- */
-function sortRun(children: Int32Array, from: number, to: number, key: Int32Array): void {
-  if (to - from <= 16) {
-    for (let i = from + 1; i < to; i++) {
-      const c = children[i];
-      const r = key[c];
-      let j = i - 1;
-      while (j >= from && key[children[j]] > r) {
-        children[j + 1] = children[j];
-        j--;
-      }
-      children[j + 1] = c;
-    }
-    return;
-  }
-  const span = key.length;
-  const packed = new Float64Array(to - from);
-  for (let i = from; i < to; i++) packed[i - from] = (key[children[i]] + KEY_OFFSET) * span + children[i];
-  packed.sort();
-  for (let i = from; i < to; i++) children[i] = packed[i - from] % span;
-}
-
-/** Makes every sort key non-negative (group nodes' keys start at -1,000,000). */
-const KEY_OFFSET = 1_048_576;
-
-/**
- * (parent node, function) -> node: open addressing over typed arrays, a few
- * times faster than a Map at 100k+ entries and free of per-entry garbage.
- * Capacity is fixed: a tree has at most one node per stack plus the root.
- */
-class NodeTable {
-  private readonly mask: number;
-  private readonly keyParent: Int32Array;
-  private readonly keyFunc: Int32Array;
-  private readonly value: Int32Array;
-  constructor(maxEntries: number) {
-    let size = 16;
-    while (size < maxEntries * 2) size *= 2;
-    this.mask = size - 1;
-    this.keyParent = new Int32Array(size);
-    this.keyFunc = new Int32Array(size);
-    this.value = new Int32Array(size).fill(-1);
-  }
-  private slot(parent: number, func: number): number {
-    let h = Math.imul(parent, 0x9e3779b1) ^ func;
-    h = Math.imul(h ^ (h >>> 15), 0x85ebca77);
-    h = (h ^ (h >>> 13)) & this.mask;
-    while (this.value[h] >= 0 && (this.keyParent[h] !== parent || this.keyFunc[h] !== func)) h = (h + 1) & this.mask;
-    return h;
-  }
-  get(parent: number, func: number): number {
-    return this.value[this.slot(parent, func)];
-  }
-  set(parent: number, func: number, node: number): void {
-    const h = this.slot(parent, func);
-    this.keyParent[h] = parent;
-    this.keyFunc[h] = func;
-    this.value[h] = node;
-  }
-}
-
-/**
  * Each node's sort key among its siblings: its function's position when
  * functions are sorted by (name, context), one sort instead of one per
  * sibling run. Group nodes (func -2 - g) come first, in group order.
  */
 function sortKeys(profile: Profile, funcFrame: number[], func: Int32Array): Int32Array {
-  const { strings, frames } = profile;
-  const order = funcFrame.map((_, i) => i);
-  order.sort((a, b) => {
-    const na = strings[frames.name[funcFrame[a]]];
-    const nb = strings[frames.name[funcFrame[b]]];
-    if (na !== nb) return na < nb ? -1 : 1;
-    return frames.context[funcFrame[a]] - frames.context[funcFrame[b]];
-  });
-  const rank = new Int32Array(funcFrame.length);
-  for (let i = 0; i < order.length; i++) rank[order[i]] = i;
+  const rank = functionRanks(profile, funcFrame);
   const key = new Int32Array(func.length);
   for (let n = 1; n < func.length; n++) key[n] = func[n] >= 0 ? rank[func[n]] : -1_000_000 - 2 - func[n];
   return key;

@@ -10,6 +10,8 @@
  */
 import { ExecContext, type Profile } from './model';
 import { ROOT_NODE, type CallTree } from './call-tree';
+import { NodeTable } from './node-table';
+import { functionRanks, linkChildren } from './sibling-order';
 
 /** Frames grouped into functions: `func = funcOfFrame[frame]`, `frame = funcFrame[func]` (a representative). */
 export interface Functions {
@@ -88,7 +90,7 @@ export class TreeBuilder {
   private end: Float64Array;
   private endCount: Float64Array;
   private self: Float64Array;
-  private readonly children: ChildTable;
+  private children: NodeTable;
 
   constructor(
     private readonly profile: Profile,
@@ -103,7 +105,7 @@ export class TreeBuilder {
     this.self = new Float64Array(cap);
     this.parent[ROOT_NODE] = -1;
     this.func[ROOT_NODE] = -1;
-    this.children = new ChildTable(cap);
+    this.children = new NodeTable(cap);
   }
 
   /** The node for `func` called from `parent`, created on first use. */
@@ -166,16 +168,10 @@ export class TreeBuilder {
       tree.total[p] += tree.total[v];
       tree.sampleCount[p] += tree.sampleCount[v];
     }
-    const rank = funcRanks(this.profile, this.fns);
-    for (let v = 1; v < n; v++) tree.childStart[tree.parent[v] + 1]++;
-    for (let v = 0; v < n; v++) tree.childStart[v + 1] += tree.childStart[v];
-    const fill = tree.childStart.slice(0, n);
-    for (let v = 1; v < n; v++) tree.children[fill[tree.parent[v]]++] = v;
-    for (let v = 0; v < n; v++) {
-      const from = tree.childStart[v];
-      const to = tree.childStart[v + 1];
-      if (to - from > 1) sortRun(tree.children, from, to, rank, this.func);
-    }
+    const rank = functionRanks(this.profile, this.fns.funcFrame);
+    const key = new Int32Array(n);
+    for (let v = 1; v < n; v++) key[v] = rank[this.func[v]];
+    linkChildren(tree, key);
     return tree;
   }
 
@@ -190,99 +186,8 @@ export class TreeBuilder {
     this.end = double(this.end);
     this.endCount = double(this.endCount);
     this.self = double(this.self);
-  }
-}
-
-/**
- * Sorts children[from, to) by rank[func[child]]: insertion sort for the short
- * runs most nodes have, a keyed copy through Array#sort for wide ones.
- */
-function sortRun(children: Int32Array, from: number, to: number, rank: Int32Array, func: Int32Array): void {
-  if (to - from <= 16) {
-    for (let i = from + 1; i < to; i++) {
-      const c = children[i];
-      const r = rank[func[c]];
-      let j = i - 1;
-      while (j >= from && rank[func[children[j]]] > r) {
-        children[j + 1] = children[j];
-        j--;
-      }
-      children[j + 1] = c;
-    }
-    return;
-  }
-  const run = Array.from(children.subarray(from, to));
-  run.sort((a, b) => rank[func[a]] - rank[func[b]]);
-  children.set(run, from);
-}
-
-/** Position of each function when sorted by (name, context). */
-function funcRanks(profile: Profile, fns: Functions): Int32Array {
-  const { strings, frames } = profile;
-  const { funcFrame } = fns;
-  const order = Array.from(funcFrame, (_, i) => i);
-  order.sort((a, b) => {
-    const na = strings[frames.name[funcFrame[a]]];
-    const nb = strings[frames.name[funcFrame[b]]];
-    if (na !== nb) return na < nb ? -1 : 1;
-    return frames.context[funcFrame[a]] - frames.context[funcFrame[b]];
-  });
-  const rank = new Int32Array(funcFrame.length);
-  for (let i = 0; i < order.length; i++) rank[order[i]] = i;
-  return rank;
-}
-
-/** (parent node, function) → node: open addressing over typed arrays that doubles when half full. */
-class ChildTable {
-  private mask = 0;
-  private used = 0;
-  private keyParent = new Int32Array(0);
-  private keyFunc = new Int32Array(0);
-  private value = new Int32Array(0);
-
-  constructor(entries: number) {
-    let size = 16;
-    while (size < entries * 2) size *= 2;
-    this.alloc(size);
-  }
-
-  private alloc(size: number): void {
-    this.mask = size - 1;
-    this.keyParent = new Int32Array(size);
-    this.keyFunc = new Int32Array(size);
-    this.value = new Int32Array(size).fill(-1);
-  }
-
-  private slot(parent: number, func: number): number {
-    let h = Math.imul(parent, 0x9e3779b1) ^ func;
-    h = Math.imul(h ^ (h >>> 15), 0x85ebca77);
-    h = (h ^ (h >>> 13)) & this.mask;
-    while (this.value[h] >= 0 && (this.keyParent[h] !== parent || this.keyFunc[h] !== func)) h = (h + 1) & this.mask;
-    return h;
-  }
-
-  get(parent: number, func: number): number {
-    return this.value[this.slot(parent, func)];
-  }
-
-  set(parent: number, func: number, node: number): void {
-    if ((this.used + 1) * 2 > this.mask + 1) this.rehash();
-    const h = this.slot(parent, func);
-    if (this.value[h] < 0) this.used++;
-    this.keyParent[h] = parent;
-    this.keyFunc[h] = func;
-    this.value[h] = node;
-  }
-
-  private rehash(): void {
-    const { keyParent, keyFunc, value } = this;
-    this.alloc((this.mask + 1) * 2);
-    for (let i = 0; i < value.length; i++) {
-      if (value[i] < 0) continue;
-      const h = this.slot(keyParent[i], keyFunc[i]);
-      this.keyParent[h] = keyParent[i];
-      this.keyFunc[h] = keyFunc[i];
-      this.value[h] = value[i];
-    }
+    // The table holds at most its capacity: refill a larger one from the nodes' own columns.
+    this.children = new NodeTable(this.parent.length);
+    for (let v = 1; v < this.length; v++) this.children.set(this.parent[v], this.func[v], v);
   }
 }
