@@ -9,7 +9,7 @@ import globals from 'globals';
 const nodeBuiltins = '^(node:.*|fs|path|os|child_process|worker_threads|http|net|zlib|crypto|stream|url|util)(/.*)?$';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
+  { ignores: ['out/**', 'out-*/**', 'dist/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
