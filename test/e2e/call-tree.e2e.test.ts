@@ -6,15 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flameGraphDrawn, nextFrames, screenshot, useWindowHost } from '../helpers/browser';
 import { fixtures } from '../helpers/paths';
 
-let host: RunningHost;
-let browser: Browser;
+const win = useWindowHost();
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 
 interface Row {
   node: number;
@@ -27,7 +26,7 @@ interface Row {
 
 const table = (id = 'calltree') => page.getByTestId(id);
 const num = async (id: string, attr: string) => Number(await table(id).getAttribute(attr));
-const frame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const frame = () => nextFrames(page);
 
 /** The rows in the DOM of table `id`. */
 function domRows(id = 'calltree'): Promise<Row[]> {
@@ -59,19 +58,8 @@ async function allRows(id = 'calltree'): Promise<Row[]> {
 }
 
 beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(`${host.url}&scenario=default`);
-  await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="flame-canvas"]')?.dataset.framesDrawn) > 100, null, {
-    timeout: 30_000,
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
+  ({ page, errors } = await win.openWindow('&scenario=default', { viewport: { width: 1280, height: 900 }, console: true }));
+  await flameGraphDrawn(page, 100, 30_000);
 });
 
 describe('the call tree of the default scenario', () => {

@@ -3,29 +3,15 @@
  * the built-in default scenario, the emulator records it in the worker
  * (record -a -g), and the window draws the workloads' flame graph.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, paintedPixels, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import { describe, expect, it } from 'vitest';
+import { paintedPixels, screenshot, useWindowHost } from '../helpers/browser';
 
-let host: RunningHost;
-let browser: Browser;
-
-beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+const win = useWindowHost();
 
 describe('the default scenario in the browser window', () => {
   it('opens on a flame graph of the default scenario’s host workloads', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    expect(host.printedUrl).toBe(`${host.url}&scenario=default`);
-    await page.goto(host.printedUrl);
+    expect(win.host.printedUrl).toBe(`${win.host.url}&scenario=default`);
+    const { page, errors } = await win.openWindow('&scenario=default');
     const canvas = page.getByTestId('flame-canvas');
     await expect.poll(async () => Number(await canvas.getAttribute('data-frames-drawn')), { timeout: 30_000 }).toBeGreaterThan(100);
     const status = (await page.getByTestId('status').textContent()) ?? '';

@@ -10,21 +10,20 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import { flameGraphDrawn, nextFrames, screenshot, useWindowHost } from '../helpers/browser';
 import { outDir } from '../helpers/paths';
 
-let host: RunningHost;
-let browser: Browser;
+const win = useWindowHost();
 let page: Page;
 let baselineFile: string;
-const errors: string[] = [];
+let errors: string[] = [];
 
 const canvas = () => page.getByTestId('diff-canvas');
 const attr = async (name: string) => Number(await canvas().getAttribute(name));
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
-const frame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const frame = () => nextFrames(page);
 
 /** Canvas pixels that are clearly red (grew) and clearly blue (shrank). */
 function redBlue(): Promise<{ red: number; blue: number }> {
@@ -60,19 +59,9 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gp-diff-'));
   baselineFile = join(dir, 'baseline-paravirt.gprf');
   const recording = promisify(execFile)(process.execPath, [join(outDir, 'main', 'cli.js'), 'record', '-a', '-g', '--vpmu', 'paravirt', '--seed', '2', '-o', baselineFile]);
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${host.url}&scenario=default`);
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="flame-canvas"]')?.getAttribute('data-frames-drawn')) > 100, null, {
-    timeout: 60_000,
-  });
+  ({ page, errors } = await win.openWindow('&scenario=default'));
+  await flameGraphDrawn(page);
   await recording;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
 });
 
 describe('the differential view', () => {

@@ -6,20 +6,19 @@
  * canvas's data-* hooks, its pixels and the DOM.
  */
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flameGraphDrawn, nextFrames, screenshot, useWindowHost } from '../helpers/browser';
 import { fixtures } from '../helpers/paths';
 
-let host: RunningHost;
-let browser: Browser;
+const win = useWindowHost();
 let page: Page;
-const errors: string[] = [];
+let errors: string[] = [];
 
 const canvas = () => page.getByTestId('flame-canvas');
 const attr = async (name: string) => Number(await canvas().getAttribute(name));
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
-const frame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const frame = () => nextFrames(page);
 
 /** Row `row` (0 = root) at fraction fx of the width, in page pixels, for either orientation. */
 async function rowPoint(row: number, fx: number): Promise<{ x: number; y: number }> {
@@ -67,18 +66,8 @@ function inkInBand(top: number, bottom: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${host.url}&scenario=default`);
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="flame-canvas"]')?.getAttribute('data-frames-drawn')) > 100, null, {
-    timeout: 60_000,
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
+  ({ page, errors } = await win.openWindow('&scenario=default'));
+  await flameGraphDrawn(page);
 });
 
 describe('the flame graph of a host running a guest', () => {

@@ -5,14 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, paintedPixels, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nextFrames, paintedPixels, screenshot, useWindowHost } from '../helpers/browser';
 import { fixtures } from '../helpers/paths';
 
 const capture = join(fixtures, 'perf-script/gzip-find-dwarf.perf');
-let host: RunningHost;
-let browser: Browser;
+const win = useWindowHost();
 let page: Page;
 
 const canvas = () => page.getByTestId('flame-canvas');
@@ -24,19 +23,9 @@ async function openFile(path: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(host.url);
-  await page.waitForSelector('body[data-ready="1"]');
-  expect(errors).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
+  const opened = await win.openWindow('', { console: true });
+  page = opened.page;
+  expect(opened.errors).toEqual([]);
 });
 
 describe('opening a real perf script capture in the browser window', () => {
@@ -77,7 +66,7 @@ describe('opening a real perf script capture in the browser window', () => {
       for (const fx of [0.5, 0.25, 0.75, 0.1, 0.9]) {
         await page.mouse.click(box.x + box.width * fx, box.y + box.height - rowHeight * (row + 0.5));
         // The canvas repaints on the next animation frame.
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        await nextFrames(page);
         const total = await attr('data-zoom-total');
         if (total > 0 && total < before) {
           zoomed = true;
@@ -134,7 +123,7 @@ describe('opening a real perf script capture in the browser window', () => {
     for (let row = 1; row <= 16 && seen.size < 5; row += 2) {
       for (let fx = 0.05; fx < 1; fx += 0.1) {
         await page.mouse.move(box.x + box.width * fx, box.y + box.height - rowHeight * (row + 0.5));
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        await nextFrames(page);
         if (!(await page.getByTestId('tooltip').isVisible())) continue;
         const tip = await text('tooltip');
         for (const ctx of ['host user', 'host kernel', 'hypervisor', 'guest kernel', 'guest user']) if (tip.includes(ctx)) seen.add(ctx);

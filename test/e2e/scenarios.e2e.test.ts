@@ -4,21 +4,11 @@
  * caret under the right character, a mediated vm0, and the recording opening
  * as a flame graph.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, paintedPixels, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { paintedPixels, screenshot, useWindowHost } from '../helpers/browser';
 
-let host: RunningHost;
-let browser: Browser;
-
-beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
+const win = useWindowHost();
 
 /** Where the input draws character `column` of its text, and where the caret is, in page pixels. */
 function caretAndCharacter(page: Page, column: number): Promise<{ caret: number; character: number }> {
@@ -36,11 +26,7 @@ function caretAndCharacter(page: Page, column: number): Promise<{ caret: number;
 
 describe('running a scenario from the window', () => {
   it('shows perf’s error under the right character, then records vm0 mediated and draws it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(host.url);
-    await page.waitForFunction(() => document.body.dataset.ready === '1');
+    const { page, errors } = await win.openWindow();
 
     await page.getByTestId('scenario-button').click();
     const panel = page.getByTestId('scenario-panel');

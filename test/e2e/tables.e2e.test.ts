@@ -6,31 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { screenshot, useWindowHost } from '../helpers/browser';
 import { runGuestperf } from '../helpers/cli';
 
-let host: RunningHost;
-let browser: Browser;
+const win = useWindowHost();
 const dir = mkdtempSync(join(tmpdir(), 'guestperf-tables-'));
 
-beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return { page, errors };
-}
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The table's cells, row by row, in the order shown. */
 async function cells(page: Page, id: string): Promise<string[][]> {
@@ -41,8 +25,7 @@ const number = (s: string) => Number(s.replace(/[^\d.-]/g, ''));
 
 describe('the table views', () => {
   it('shows the default scenario’s perf stat and its VM exits by reason, with rates and the vPMU’s highlighted', async () => {
-    const { page, errors } = await newPage();
-    await page.goto(`${host.url}&scenario=default`);
+    const { page, errors } = await win.openWindow('&scenario=default');
     await expect.poll(async () => Number(await page.getByTestId('flame-canvas').getAttribute('data-frames-drawn')), { timeout: 60_000 }).toBeGreaterThan(0);
 
     await page.getByTestId('tab-stat').click();
@@ -98,9 +81,7 @@ describe('the table views', () => {
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
 
-    const { page, errors } = await newPage();
-    await page.goto(host.url);
-    await page.waitForSelector('body[data-ready="1"]');
+    const { page, errors } = await win.openWindow();
     await page.getByTestId('file-input').setInputFiles(trace);
     await page.getByTestId('tab-accuracy').click();
     await expect.poll(() => page.getByTestId('accuracy-row').count(), { timeout: 30_000 }).toBe(2);

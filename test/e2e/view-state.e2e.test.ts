@@ -6,33 +6,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startBuiltWebHost, type RunningHost } from '../helpers/browser';
+import { describe, expect, it } from 'vitest';
+import { nextFrames, useWindowHost } from '../helpers/browser';
 import { fixtures } from '../helpers/paths';
 
-let host: RunningHost;
-let browser: Browser;
-
-beforeAll(async () => {
-  [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.stop();
-});
-
-const nextFrames = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-
-async function newWindow(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(host.url);
-  await page.waitForSelector('body[data-ready="1"]');
-  return { page, errors };
-}
+const win = useWindowHost();
+const newWindow = () => win.openWindow('', { acceptDownloads: true });
 
 describe('view state saved with the trace', () => {
   it('reopens an exported trace on the tab and zoom it was saved with', async () => {

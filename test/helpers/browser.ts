@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { outDir, repoRoot } from './paths';
 
 export const CHROMIUM_ARGS = [
@@ -80,4 +81,75 @@ export function paintedPixels(page: Page, testId: string): Promise<number> {
     for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
     return n;
   }, testId);
+}
+
+/** Two animation frames: what the window paints in answer to the last input is on its canvases. */
+export function nextFrames(page: Page): Promise<unknown> {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+export interface WindowOptions {
+  viewport?: { width: number; height: number };
+  acceptDownloads?: boolean;
+  /** Also count console errors as page errors. */
+  console?: boolean;
+}
+
+/** One test file's web host and Chromium (see useWindowHost). */
+export interface WindowHost {
+  readonly host: RunningHost;
+  readonly browser: Browser;
+  /**
+   * A new page of the window at the host's address plus `query` (such as
+   * `&scenario=default`), connected to the host, with its page errors
+   * collected in `errors`.
+   */
+  openWindow(query?: string, options?: WindowOptions): Promise<{ page: Page; errors: string[] }>;
+}
+
+/**
+ * Starts the built web host and Chromium before a test file's tests and
+ * stops them after; call it at the top of the file.
+ */
+export function useWindowHost(): WindowHost {
+  let host: RunningHost | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [host, browser] = await Promise.all([startBuiltWebHost(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the web host is not started: use it inside tests and hooks');
+    return v;
+  };
+  return {
+    get host() {
+      return started(host);
+    },
+    get browser() {
+      return started(browser);
+    },
+    async openWindow(query = '', options = {}) {
+      const page = await started(browser).newPage({
+        viewport: options.viewport ?? { width: 1280, height: 800 },
+        acceptDownloads: options.acceptDownloads,
+      });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      if (options.console) page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(started(host).url + query);
+      await page.waitForSelector('body[data-ready="1"]');
+      return { page, errors };
+    },
+  };
+}
+
+/** Waits until the flame graph has drawn more than `frames` frames. */
+export function flameGraphDrawn(page: Page, frames = 100, timeout = 60_000): Promise<unknown> {
+  return page.waitForFunction((n) => Number(document.querySelector('[data-testid="flame-canvas"]')?.getAttribute('data-frames-drawn')) > n, frames, {
+    timeout,
+  });
 }
