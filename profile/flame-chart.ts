@@ -14,6 +14,11 @@
  * Boxes name nodes of a top-down call tree of the same samples, so a box's
  * function, context and weight are the call tree's. Rows are sorted by start,
  * so drawing and hit-testing find the visible boxes by binary search.
+ *
+ * A lane's boxes are built on first read of its `rows`: the window stacks
+ * every lane but shows most of them collapsed, as an activity strip (runs of
+ * samples whose leaf shares an execution context), which is cheap to build
+ * for all of them at once.
  */
 import { ROOT_NODE, type CallTree, type CallTreeOptions } from './call-tree';
 import type { Profile } from './model';
@@ -34,16 +39,30 @@ export interface FlameChartRow {
   sample: Int32Array;
 }
 
+/** Stretches of a lane whose samples follow each other without a pause and share the leaf's execution context. */
+export interface ActivityRuns {
+  length: number;
+  start: Float64Array;
+  end: Float64Array;
+  context: Uint8Array;
+}
+
 export interface FlameChartLane {
-  /** "thread:<index>" or "cpu:<n>": stable for a profile, saved with the view state. */
-  key: string;
-  label: string;
-  sampleCount: number;
+  /** "thread:<index>[:<vcpu>]" or "cpu:<n>": stable for a profile, saved with the view state. */
+  readonly key: string;
+  readonly label: string;
+  /** Names of the machines the lane's samples ran on (a CPU lane can hold host and guest code). */
+  readonly machines: readonly string[];
+  readonly sampleCount: number;
   /** Time (or weight) of the lane's first sample and the end of its last. */
-  start: number;
-  end: number;
-  rows: FlameChartRow[];
-  boxCount: number;
+  readonly start: number;
+  readonly end: number;
+  readonly activity: ActivityRuns;
+  /** The boxes, one row per depth: built on first read. */
+  readonly rows: FlameChartRow[];
+  readonly boxCount: number;
+  /** Whether `rows` has been built yet. */
+  readonly built: boolean;
 }
 
 export interface FlameChart {
@@ -86,12 +105,12 @@ export function buildFlameChart(profile: Profile, options: FlameChartOptions = {
   const lanes: FlameChartLane[] = [];
   let start = Infinity;
   let end = -Infinity;
+  const boxesOf = (x: Spans) => buildBoxes(profile, tree, nodeOfStack, x);
   for (let l = 0; l < laneCount; l++) {
     const idx = order.subarray(laneStart[l], laneStart[l + 1]);
     const x = timed ? timeSpans(samples.time, sortByTime(idx, samples.time)) : weightSpans(samples.weight, idx);
-    const lane = buildLane(profile, tree, nodeOfStack, x);
-    lane.key = names[l].key;
-    lane.label = names[l].label;
+    const machines = names[l].machines.map((m) => profile.machines[m]?.name ?? '?');
+    const lane = new Lane(names[l].key, names[l].label, machines, x, activityRuns(samples.context, x), boxesOf);
     lanes.push(lane);
     if (lane.start < start) start = lane.start;
     if (lane.end > end) end = lane.end;
@@ -248,7 +267,75 @@ class LaneBuilder {
   }
 }
 
-function buildLane(profile: Profile, tree: CallTree, nodeOfStack: Int32Array, x: Spans): FlameChartLane {
+/** A lane whose boxes wait for the first read of `rows`; its spans are kept until then. */
+class Lane implements FlameChartLane {
+  readonly sampleCount: number;
+  readonly start: number;
+  readonly end: number;
+  private spans: Spans | null;
+  private boxes: LaneBoxes | null = null;
+
+  constructor(
+    readonly key: string,
+    readonly label: string,
+    readonly machines: readonly string[],
+    spans: Spans,
+    readonly activity: ActivityRuns,
+    private readonly build: (x: Spans) => LaneBoxes,
+  ) {
+    const m = spans.sample.length;
+    this.sampleCount = m;
+    this.start = m > 0 ? spans.start[0] : 0;
+    this.end = m > 0 ? spans.end[m - 1] : 0;
+    this.spans = spans;
+  }
+
+  get rows(): FlameChartRow[] {
+    return this.ensureBoxes().rows;
+  }
+
+  get boxCount(): number {
+    return this.ensureBoxes().boxCount;
+  }
+
+  get built(): boolean {
+    return this.boxes !== null;
+  }
+
+  private ensureBoxes(): LaneBoxes {
+    if (!this.boxes) {
+      this.boxes = this.build(this.spans!);
+      this.spans = null;
+    }
+    return this.boxes;
+  }
+}
+
+function activityRuns(context: Uint8Array, x: Spans): ActivityRuns {
+  const m = x.sample.length;
+  const start = new Float64Array(m);
+  const end = new Float64Array(m);
+  const ctx = new Uint8Array(m);
+  let n = 0;
+  for (let k = 0; k < m; k++) {
+    const c = context[x.sample[k]];
+    if (n > 0 && end[n - 1] === x.start[k] && ctx[n - 1] === c) {
+      end[n - 1] = x.end[k];
+      continue;
+    }
+    start[n] = x.start[k];
+    end[n] = x.end[k];
+    ctx[n++] = c;
+  }
+  return { length: n, start: start.slice(0, n), end: end.slice(0, n), context: ctx.slice(0, n) };
+}
+
+interface LaneBoxes {
+  rows: FlameChartRow[];
+  boxCount: number;
+}
+
+function buildBoxes(profile: Profile, tree: CallTree, nodeOfStack: Int32Array, x: Spans): LaneBoxes {
   const { stack } = profile.samples;
   const lane = new LaneBuilder(tree.maxDepth);
   const path = new Int32Array(tree.maxDepth + 1);
@@ -270,16 +357,7 @@ function buildLane(profile: Profile, tree: CallTree, nodeOfStack: Int32Array, x:
     prevEnd = x.end[k];
   }
   lane.close(0, prevEnd);
-  const m = x.sample.length;
-  return {
-    key: '',
-    label: '',
-    sampleCount: m,
-    start: m > 0 ? x.start[0] : 0,
-    end: m > 0 ? x.end[m - 1] : 0,
-    rows: lane.rows.map((r) => r.finish()),
-    boxCount: lane.boxCount,
-  };
+  return { rows: lane.rows.map((r) => r.finish()), boxCount: lane.boxCount };
 }
 
 /** A top-down call tree of the event's samples and the node each stack maps to. */
@@ -309,11 +387,11 @@ function topDown(profile: Profile, event: number): { tree: CallTree; nodeOfStack
  * in order of first appearance. A guest's samples all carry the guest's one
  * thread, but its vCPUs run at once, so a thread lane is split by vCPU.
  */
-function laneIds(profile: Profile, mode: LaneMode, event: number): { laneOf: Int32Array; names: { key: string; label: string }[] } {
-  const { samples } = profile;
+function laneIds(profile: Profile, mode: LaneMode, event: number): { laneOf: Int32Array; names: LaneName[] } {
+  const { samples, threads } = profile;
   const laneOf = new Int32Array(samples.length).fill(-1);
   const ids = new Map<number, number>();
-  const names: { key: string; label: string }[] = [];
+  const names: LaneName[] = [];
   for (let i = 0; i < samples.length; i++) {
     if (event >= 0 && samples.event[i] !== event) continue;
     const t = samples.thread[i];
@@ -327,13 +405,24 @@ function laneIds(profile: Profile, mode: LaneMode, event: number): { laneOf: Int
       ids.set(id, lane);
       names.push(
         mode === 'cpu'
-          ? { key: `cpu:${c}`, label: `CPU ${c}` }
-          : { key: v >= 0 ? `thread:${t}:${v}` : `thread:${t}`, label: threadLabel(profile, t, v) },
+          ? { key: `cpu:${c}`, label: `CPU ${c}`, machines: [] }
+          : { key: v >= 0 ? `thread:${t}:${v}` : `thread:${t}`, label: threadLabel(profile, t, v), machines: [] },
       );
     }
     laneOf[i] = lane;
+    const machine = t >= 0 ? threads.machine[t] : -1;
+    const seen = names[lane].machines;
+    if (machine >= 0 && seen[seen.length - 1] !== machine && !seen.includes(machine)) seen.push(machine);
   }
+  for (const n of names) n.machines.sort((a, b) => a - b);
   return { laneOf, names };
+}
+
+interface LaneName {
+  key: string;
+  label: string;
+  /** Machine indices, ascending. */
+  machines: number[];
 }
 
 function threadLabel(profile: Profile, t: number, vcpu: number): string {
@@ -346,8 +435,8 @@ function threadLabel(profile: Profile, t: number, vcpu: number): string {
   return `${comm} ${ids}${where}`;
 }
 
-/** Index of the first box of `row` that ends after `x`. */
-export function firstBoxEndingAfter(row: FlameChartRow, x: number): number {
+/** Index of the first box of `row` (or run of an activity strip) that ends after `x`. */
+export function firstBoxEndingAfter(row: { length: number; end: Float64Array }, x: number): number {
   let lo = 0;
   let hi = row.length;
   while (lo < hi) {

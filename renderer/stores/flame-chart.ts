@@ -1,6 +1,7 @@
 /**
- * The flame chart tab's state: lanes by thread or by CPU, the lane shown,
- * and the visible time window. The chart itself (profile/flame-chart.ts) is
+ * The flame chart tab's state: lanes by thread or by CPU, which lanes are
+ * expanded (the others show an activity strip), the focused lane, and the
+ * one time window every lane shares. The chart itself (profile/flame-chart.ts) is
  * built from the profile store's shown profile and event, once per
  * (profile, event, lane mode), outside Vue's reactivity.
  */
@@ -31,8 +32,10 @@ function chartOf(profile: Profile, event: number, lanes: LaneMode): FlameChart {
 export const useFlameChartStore = defineStore('flame-chart', () => {
   const profile = useProfileStore();
   const mode = ref<LaneMode>('thread');
-  /** The lane chosen by key; null (or a key the chart lacks) shows the busiest. */
+  /** The lane focused by key; null (or a key the chart lacks) focuses the busiest. */
   const laneKey = ref<string | null>(null);
+  /** Keys of the expanded lanes; null: only the busiest. */
+  const expandedKeys = ref<string[] | null>(null);
   /** null: the whole chart. */
   const zoomWindow = ref<ChartWindow | null>(null);
 
@@ -41,6 +44,11 @@ export const useFlameChartStore = defineStore('flame-chart', () => {
     const c = chart.value;
     if (!c || c.lanes.length === 0) return null;
     return c.lanes.find((l) => l.key === laneKey.value) ?? c.lanes[0];
+  });
+  const expanded = computed<ReadonlySet<string>>(() => {
+    const c = chart.value;
+    if (expandedKeys.value) return new Set(expandedKeys.value);
+    return new Set(c && c.lanes.length > 0 ? [c.lanes[0].key] : []);
   });
   /** The window clamped to the chart; the whole chart when none is set. */
   const view = computed<ChartWindow>(() => {
@@ -58,10 +66,23 @@ export const useFlameChartStore = defineStore('flame-chart', () => {
     if (next === mode.value) return;
     mode.value = next;
     laneKey.value = null;
+    expandedKeys.value = null;
   }
 
+  /** Focuses a lane: it is expanded, and the chart scrolls to it. */
   function setLane(key: string): void {
     laneKey.value = key;
+    if (!expanded.value.has(key)) expandedKeys.value = [...expanded.value, key];
+  }
+
+  function toggleLane(key: string): void {
+    const keys = [...expanded.value];
+    expandedKeys.value = keys.includes(key) ? keys.filter((k) => k !== key) : [...keys, key];
+  }
+
+  /** Expands every lane (true) or collapses them all. */
+  function expandAll(open: boolean): void {
+    expandedKeys.value = open ? (chart.value?.lanes.map((l) => l.key) ?? []) : [];
   }
 
   /** Shows [start, end), clamped to the chart when drawn. */
@@ -75,16 +96,18 @@ export const useFlameChartStore = defineStore('flame-chart', () => {
 
   registerViewState(
     'flameChart',
-    () => ({ mode: mode.value, lane: laneKey.value, window: zoomWindow.value }),
+    () => ({ mode: mode.value, lane: laneKey.value, expanded: expandedKeys.value, window: zoomWindow.value }),
     (s) => {
       if (!isRecord(s)) return;
       if (s.mode === 'thread' || s.mode === 'cpu') setMode(s.mode);
       laneKey.value = typeof s.lane === 'string' ? s.lane : null;
+      const open = s.expanded;
+      expandedKeys.value = Array.isArray(open) ? open.filter((k): k is string => typeof k === 'string') : null;
       const w = s.window;
       if (isRecord(w) && typeof w.start === 'number' && typeof w.end === 'number') setWindow(w.start, w.end);
       else resetWindow();
     },
   );
 
-  return { mode, laneKey, zoomWindow, chart, lane, view, setMode, setLane, setWindow, resetWindow };
+  return { mode, laneKey, expandedKeys, zoomWindow, chart, lane, expanded, view, setMode, setLane, toggleLane, expandAll, setWindow, resetWindow };
 });

@@ -100,4 +100,33 @@ describe('flame chart', () => {
       }
     }
   });
+
+  it('builds a lane’s boxes on first read, and its activity strip at once', () => {
+    const p = textProfile(`
+      t=0 thread=w cycles: main;a 1
+      t=10 thread=w cycles: main;sys/hk 1
+      t=20 thread=w cycles: main;sys/hk 1
+      t=30 thread=w cycles: main;a 1
+      t=200 thread=w cycles: main;a 1
+      t=5 thread=x cycles: idle 1
+    `);
+    const chart = buildFlameChart(p);
+    const [w, x] = chart.lanes;
+    expect([w.built, x.built]).toEqual([false, false]);
+    expect(w.machines).toEqual(['host']);
+    // Runs split where the leaf's context changes and where the thread paused.
+    const runs = Array.from({ length: w.activity.length }, (_, k) => `${w.activity.start[k]}-${w.activity.end[k]}:${w.activity.context[k]}`);
+    expect(runs).toEqual(['0-10:0', '10-30:1', '30-40:0', '200-210:0']);
+    expect(w.rows.length).toBe(2);
+    expect([w.built, x.built]).toEqual([true, false]);
+    expect(w.boxCount).toBe(6);
+  });
+
+  it('names every machine a CPU lane ran code of', () => {
+    const p = recordDefaultScenario(0.2);
+    const chart = buildFlameChart(p, { lanes: 'cpu' });
+    expect(chart.lanes.some((l) => l.machines.includes('vm0') && l.machines.includes('host'))).toBe(true);
+    const threads = buildFlameChart(p);
+    for (const lane of threads.lanes) expect(lane.machines).toEqual([lane.label.includes('(vm0') ? 'vm0' : 'host']);
+  });
 });
