@@ -253,21 +253,78 @@ export function decimate(src: DecimationSource, t0: number, t1: number, columns:
 /** The lowest running share (time_running / time_enabled) per column: where the event was multiplexed out. */
 export function runningShareColumns(src: DecimationSource, t0: number, t1: number, columns: number): Float64Array {
   const out = new Float64Array(columns).fill(NaN);
-  const { time } = src;
   const mm = new Float64Array(2);
   const width = (t1 - t0) / columns;
-  // Reading i covers (time[i-1], time[i]]: a column (s, e] is covered by the
-  // readings inside it and by the first one after it, unless one ends exactly at e.
-  let a = upperBound(time, t0);
-  for (let c = 0; c < columns && a < time.length; c++) {
+  let a = upperBound(src.time, t0);
+  for (let c = 0; c < columns && a < src.time.length; c++) {
     const end = t0 + (c + 1) * width;
-    const b = upperBound(time, end, a);
-    const hi = b < time.length && (b === a || time[b - 1] < end) ? b + 1 : b;
-    src.index.query(a, hi, mm);
-    out[c] = mm[0];
-    a = b;
+    out[c] = lowestShare(src, a, end, mm);
+    a = upperBound(src.time, end, a);
   }
   return out;
+}
+
+/**
+ * The lowest share of the readings covering the column (s, end], where `a`
+ * is the first reading after s. Reading i covers (time[i-1], time[i]]: the
+ * column is covered by the readings inside it and by the first one after it,
+ * unless one ends exactly at `end`.
+ */
+function lowestShare(src: DecimationSource, a: number, end: number, mm: Float64Array): number {
+  const { time } = src;
+  const b = upperBound(time, end, a);
+  const hi = b < time.length && (b === a || time[b - 1] < end) ? b + 1 : b;
+  if (hi <= a) return NaN;
+  src.index.query(a, hi, mm);
+  return mm[0];
+}
+
+/** The pixel column of [t0, t1] under time t, as `decimate` cuts the window. */
+export interface Column {
+  index: number;
+  from: number;
+  to: number;
+  /** The last column also holds the points at exactly t1. */
+  last: boolean;
+}
+
+export function columnAt(t0: number, t1: number, columns: number, t: number): Column {
+  const width = (t1 - t0) / columns;
+  const index = Math.min(columns - 1, Math.max(0, Math.floor((t - t0) / width)));
+  // The same expressions decimate uses for the column's edges, so both agree to the last bit.
+  return { index, from: t0 + index * width, to: t0 + (index + 1) * width, last: index === columns - 1 };
+}
+
+/** What one series shows in a column. */
+export interface ColumnReading {
+  /** Points the column holds; 0 when it falls between two readings. */
+  points: number;
+  /** Min and max of those points; with none, both are the value of the reading covering t. */
+  min: number;
+  max: number;
+  /** Lowest running share of the readings covering the column (what the band draws); NaN: none. */
+  running: number;
+}
+
+/**
+ * The hover lookup: what the column under t holds of one series, in two
+ * binary searches and one sparse-table query, so a pointer move never walks
+ * the points. `running` is the series' running-share source. Null when t is
+ * past the series' last reading.
+ */
+export function readColumn(src: DecimationSource, running: DecimationSource, t0: number, t1: number, col: Column, t: number): ColumnReading | null {
+  const { time, values } = src;
+  const a = lowerBound(time, col.from);
+  const b = col.last ? upperBound(time, t1, a) : lowerBound(time, col.to, a);
+  const mm = new Float64Array(2);
+  const share = lowestShare(running, upperBound(running.time, col.from), col.to, mm);
+  if (b > a) {
+    src.index.query(a, b, mm);
+    return { points: b - a, min: mm[0], max: mm[1], running: share };
+  }
+  const i = lowerBound(time, t);
+  if (i >= time.length) return null;
+  return { points: 0, min: values[i], max: values[i], running: share };
 }
 
 /** Marker rows of the given kinds that overlap [t0, t1], optionally of one CPU. */
@@ -280,4 +337,55 @@ export function markersIn(markers: MarkerTable, kinds: readonly MarkerKind[], t0
     out.push(i);
   }
   return out;
+}
+
+/**
+ * Markers by time for the hover: rows sorted by start, with a min/max table
+ * over their ends, so the rows overlapping a short window are found by
+ * descending only into ranges whose latest end reaches it: O(log n) ranges
+ * per row found, however many markers the trace holds. Built once per
+ * marker table.
+ */
+export class MarkerIndex {
+  private readonly order: Int32Array;
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
+  private readonly endIndex: RangeMinMax;
+  private readonly mm = new Float64Array(2);
+
+  constructor(markers: MarkerTable) {
+    const order = Int32Array.from({ length: markers.length }, (_, i) => i).sort((a, b) => markers.start[a] - markers.start[b] || a - b);
+    this.order = order;
+    this.starts = Float64Array.from(order, (i) => markers.start[i]);
+    this.ends = Float64Array.from(order, (i) => markers.end[i]);
+    this.endIndex = new RangeMinMax(this.ends);
+  }
+
+  /**
+   * Rows overlapping [t0, t1] that `accept` takes, in start order, at most
+   * `limit` of them (the caller asks for one more than it shows to know
+   * there are more).
+   */
+  overlapping(t0: number, t1: number, accept: (row: number) => boolean, limit: number): number[] {
+    const out: number[] = [];
+    const visit = (a: number, b: number): void => {
+      if (out.length >= limit) return;
+      this.endIndex.query(a, b, this.mm);
+      if (this.mm[1] < t0) return;
+      // Below two blocks a table query costs about what scanning the rows does.
+      if (b - a > 2 * BLOCK) {
+        const mid = (a + b) >>> 1;
+        visit(a, mid);
+        visit(mid, b);
+        return;
+      }
+      for (let k = a; k < b && out.length < limit; k++) {
+        const row = this.order[k];
+        if (this.ends[k] >= t0 && accept(row)) out.push(row);
+      }
+    };
+    const hi = upperBound(this.starts, t1);
+    if (hi > 0) visit(0, hi);
+    return out;
+  }
 }

@@ -1,4 +1,4 @@
-/** Axis labels for the timeline: time in the unit the window calls for, counts in SI steps. */
+/** Labels for the timeline: axis time in the unit the window calls for, counts in SI steps; the tooltip's precise forms. */
 
 export function formatAxisTime(ns: number): string {
   const a = Math.abs(ns);
@@ -18,4 +18,18 @@ export function formatAxisCount(n: number): string {
     i++;
   }
   return `${+v.toFixed(2)}${SI[i]}`;
+}
+
+/** A time as the hover tooltip gives it: three more digits than the axis. */
+export function formatHoverTime(ns: number): string {
+  const a = Math.abs(ns);
+  if (a >= 1e9) return `${(ns / 1e9).toFixed(6)} s`;
+  if (a >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
+  if (a >= 1e3) return `${(ns / 1e3).toFixed(3)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+/** A count in full, with thousands separators (fractions only where the reading has them). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }

@@ -1,8 +1,10 @@
 /**
  * A chart.js plugin, one per chart, that draws what is not a dataset:
  * shaded guest-run and migration intervals behind the lines, ERROR,
- * throttle and lost markers over them, the running-share band along the
- * bottom, and the selected time range (and the one being dragged).
+ * throttle and lost markers over them, SPE blackouts as a thin band along
+ * the top, the running-share band along the bottom, and the selected time
+ * range (and the one being dragged). The hover crosshair is a DOM element,
+ * so a pointer move never repaints the chart.
  */
 import type { Chart, Plugin } from 'chart.js';
 import { MarkerKind } from '../../profile/model';
@@ -11,6 +13,8 @@ import type { Interval } from './timeline-model';
 export interface Overlay {
   shaded: Interval[];
   flagged: Interval[];
+  /** SPE blackouts: when a guest's SPE unit wrote nothing. */
+  spe: Interval[];
   /** Lowest running share per pixel column (NaN: no reading), or null. */
   band: Float64Array | null;
   selection: { start: number; end: number } | null;
@@ -28,6 +32,8 @@ const FLAG: Partial<Record<MarkerKind, string>> = {
   [MarkerKind.Lost]: '#7b1fa2',
 };
 const BAND_PX = 5;
+const SPE_PX = 4;
+const SPE_COLOR = '#00897b';
 
 export function overlayPlugin(overlay: Overlay): Plugin<'line'> {
   const xOf = (chart: Chart, t: number) => chart.scales.x.getPixelForValue(t);
@@ -64,6 +70,15 @@ export function overlayPlugin(overlay: Overlay): Plugin<'line'> {
         ctx.lineTo(x0 + 4, a.top);
         ctx.lineTo(x0, a.top + 7);
         ctx.fill();
+      }
+      ctx.fillStyle = SPE_COLOR;
+      for (const b of overlay.spe) {
+        const x0 = Math.max(a.left, xOf(chart, b.start));
+        const x1 = Math.min(a.right, xOf(chart, b.end));
+        if (x1 < a.left || x0 > a.right) continue;
+        // At least 2 px wide, and a flag staff at its start, so a short blackout is seen.
+        ctx.fillRect(x0, a.top, Math.max(2, x1 - x0), SPE_PX);
+        ctx.fillRect(x0, a.top, 1, 2 * SPE_PX + 2);
       }
       const band = overlay.band;
       if (band) {

@@ -5,16 +5,20 @@
  * built once per track and kept beside the (immutable) profile.
  */
 import {
+  columnAt,
   decimate,
   decimationSource,
   groupCounters,
+  MarkerIndex,
   markersIn,
+  readColumn,
   runningShareColumns,
   type CounterSeries,
   type DecimationSource,
   type EventGroup,
 } from '../../profile/counter-series';
-import { MarkerKind, type CounterTrack, type Profile } from '../../profile/model';
+import { MarkerKind, type CounterTrack, type MarkerTable, type Profile } from '../../profile/model';
+import { formatAxisTime } from './axis-format';
 
 export interface SeriesStyle {
   color: string;
@@ -92,15 +96,135 @@ export interface Interval {
   name: string;
 }
 
-const SHADED = [MarkerKind.GuestRun, MarkerKind.Migration];
-const FLAGGED = [MarkerKind.EventError, MarkerKind.Throttle, MarkerKind.Lost];
+const SHADED: readonly MarkerKind[] = [MarkerKind.GuestRun, MarkerKind.Migration];
+const FLAGGED: readonly MarkerKind[] = [MarkerKind.EventError, MarkerKind.Throttle, MarkerKind.Lost];
 
-/** Guest runs and migrations (shaded) and ERROR, throttle and lost markers in the window, of one CPU or all. */
-export function intervalsIn(profile: Profile, t0: number, t1: number, cpu: number): { shaded: Interval[]; flagged: Interval[] } {
+/** SPE blackouts are importer-neutral `Other` markers; record-writer.ts names them "SPE <why>: ...". */
+const isSpeBlackout = (kind: number, name: string) => kind === MarkerKind.Other && name.startsWith('SPE ');
+
+/**
+ * Guest runs and migrations (shaded), ERROR, throttle and lost markers
+ * (flagged) and SPE blackouts in the window, of one CPU or all.
+ */
+export function intervalsIn(profile: Profile, t0: number, t1: number, cpu: number): { shaded: Interval[]; flagged: Interval[]; spe: Interval[] } {
   const m = profile.markers;
   const row = (i: number): Interval => ({ start: m.start[i], end: m.end[i], kind: m.kind[i] as MarkerKind, name: profile.strings[m.name[i]] });
   return {
     shaded: markersIn(m, SHADED, t0, t1, cpu).map(row),
     flagged: markersIn(m, FLAGGED, t0, t1, cpu).map(row),
+    spe: markersIn(m, [MarkerKind.Other], t0, t1, cpu)
+      .map(row)
+      .filter((r) => isSpeBlackout(r.kind, r.name)),
   };
+}
+
+/** One visible series in the tooltip: the column's min–max (or one value) and, when multiplexed, its running share. */
+export interface HoverRow {
+  label: string;
+  style: SeriesStyle;
+  min: number;
+  max: number;
+  points: number;
+  /** Lowest time_running / time_enabled over the column; null when it ran all the time there. */
+  running: number | null;
+}
+
+export interface HoverMarker {
+  kind: MarkerKind;
+  text: string;
+}
+
+export interface Hover {
+  time: number;
+  /** The pixel column under the pointer, ns. */
+  from: number;
+  to: number;
+  rows: HoverRow[];
+  markers: HoverMarker[];
+  /** More markers are under the pointer than the tooltip lists. */
+  moreMarkers: boolean;
+}
+
+/** Markers listed at most; a pointer over a busy stretch says "more" instead. */
+const MAX_HOVER_MARKERS = 6;
+/** An instant marker counts as under the pointer this many pixels either side. */
+const HOVER_SLOP_PX = 3;
+
+const markerIndexes = new WeakMap<MarkerTable, MarkerIndex>();
+
+function markerIndexOf(markers: MarkerTable): MarkerIndex {
+  let idx = markerIndexes.get(markers);
+  if (!idx) markerIndexes.set(markers, (idx = new MarkerIndex(markers)));
+  return idx;
+}
+
+/**
+ * What the tooltip says at time t over a window drawn in `columns` pixel
+ * columns: each visible series' reading in the column under t, and the drawn
+ * markers within a few pixels of t. Binary searches and table lookups only.
+ */
+export function hoverAt(profile: Profile, group: EventGroup, hidden: readonly string[], t0: number, t1: number, columns: number, t: number, cpu: number): Hover {
+  const col = columnAt(t0, t1, columns, t);
+  const rows: HoverRow[] = [];
+  for (const s of group.series) {
+    if (hidden.includes(s.label)) continue;
+    const src = sourcesOf(profile.counters[s.track]);
+    const r = readColumn(src.values, src.running, t0, t1, col, t);
+    if (!r) continue;
+    // Only where it was multiplexed out: a share of 1 everywhere else would be noise.
+    const running = src.multiplexed && r.running < 1 ? r.running : null;
+    rows.push({ label: s.label, style: seriesStyle(profile, s), min: r.min, max: r.max, points: r.points, running });
+  }
+  const m = profile.markers;
+  const slop = (HOVER_SLOP_PX * (t1 - t0)) / columns;
+  const shown = (i: number) => {
+    if (cpu >= 0 && m.cpu[i] >= 0 && m.cpu[i] !== cpu) return false;
+    const kind = m.kind[i];
+    return SHADED.includes(kind as MarkerKind) || FLAGGED.includes(kind as MarkerKind) || isSpeBlackout(kind, profile.strings[m.name[i]]);
+  };
+  const found = markerIndexOf(m).overlapping(t - slop, t + slop, shown, MAX_HOVER_MARKERS + 1);
+  return {
+    time: t,
+    from: col.from,
+    to: col.to,
+    rows,
+    markers: found.slice(0, MAX_HOVER_MARKERS).map((i) => ({ kind: m.kind[i] as MarkerKind, text: markerText(profile, i) })),
+    moreMarkers: found.length > MAX_HOVER_MARKERS,
+  };
+}
+
+/** A marker as the tooltip says it: what it is, where, how long, and its detail. */
+export function markerText(profile: Profile, i: number): string {
+  const m = profile.markers;
+  const name = profile.strings[m.name[i]];
+  const span = m.end[i] > m.start[i] ? `, ${formatAxisTime(m.end[i] - m.start[i])}` : '';
+  const onCpu = m.cpu[i] >= 0 ? ` on CPU ${m.cpu[i]}` : '';
+  const vm = profile.machines[m.machine[i]]?.kind === 'guest' ? profile.machines[m.machine[i]].name : '';
+  const vcpu = vm && m.vcpu[i] >= 0 ? `${vm} vCPU ${m.vcpu[i]}` : vm;
+  switch (m.kind[i]) {
+    case MarkerKind.GuestRun: {
+      const exits = (detail(profile, i) as { exits?: unknown }).exits;
+      const ended = name === 'none' ? 'stopped with no exit (preempted or paused)' : `ended by ${name}`;
+      return `guest run: ${vcpu}${onCpu}${span}, ${ended}${typeof exits === 'number' ? `, ${exits} exits inside` : ''}`;
+    }
+    case MarkerKind.Migration:
+      return `${name}${span}`;
+    case MarkerKind.EventError:
+    case MarkerKind.Throttle:
+    case MarkerKind.Lost:
+      return `${name}${onCpu}${span}`;
+    default:
+      return `${name} (${vcpu || 'host'}${span})`;
+  }
+}
+
+function detail(profile: Profile, i: number): Record<string, unknown> {
+  const d = profile.markers.data[i];
+  if (d < 0) return {};
+  try {
+    const v: unknown = JSON.parse(profile.strings[d]);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
