@@ -9,7 +9,10 @@
  * the browser's file picker, shows the timeline and measures the chart's
  * own data-redraw-ms (decimation + chart.js update and draw):
  * - full view: toggling the truth series off and on (each a full redraw);
- * - zoomed: wheel steps that zoom in to about 1% of the trace and out again.
+ * - zoomed: wheel steps that zoom in to about 1% of the trace and out again;
+ * - hover: pointer moves across the full view, each measured by the chart's
+ *   data-hover-ms (the lookup under the pointer and the tooltip's DOM patch,
+ *   the work of one hover frame).
  * Prints median and p95; asserts nothing.
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -65,6 +68,13 @@ async function redrawMs(page: Page, action: () => Promise<void>): Promise<number
   return Number(await page.locator('[data-testid="timeline-chart"]').getAttribute('data-redraw-ms'));
 }
 
+async function hoverMs(page: Page, x: number, y: number): Promise<number> {
+  await page.evaluate(() => document.querySelector('[data-testid="timeline-chart"]')!.setAttribute('data-hover-ms', ''));
+  await page.mouse.move(x, y);
+  await page.waitForFunction(() => document.querySelector('[data-testid="timeline-chart"]')!.getAttribute('data-hover-ms') !== '');
+  return Number(await page.locator('[data-testid="timeline-chart"]').getAttribute('data-hover-ms'));
+}
+
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 
 const dir = await mkdtemp(join(tmpdir(), 'gp-bench-'));
@@ -85,6 +95,8 @@ const full: number[] = [];
 for (let i = 0; i < runs; i++) full.push(await redrawMs(page, () => truthButton.click()));
 
 const box = (await page.locator('[data-testid="timeline-chart"]').boundingBox())!;
+const hover: number[] = [];
+for (let i = 0; i < runs * 2; i++) hover.push(await hoverMs(page, box.x + box.width * (0.08 + (0.86 * i) / (runs * 2)), box.y + box.height * 0.4));
 await page.mouse.move(box.x + box.width * 0.37, box.y + box.height / 2);
 const zoomed: number[] = [];
 for (let i = 0; i < runs; i++) {
@@ -99,3 +111,4 @@ const f = (xs: number[]) => `median ${median(xs).toFixed(2)} ms, p95 ${p95(xs).t
 console.log(`timeline: 2 tracks × ${points.toLocaleString('en-US')} points, ${Math.round(points / 2000)} guest-run markers`);
 console.log(`full view redraw: ${f(full)}`);
 console.log(`zoomed redraw:    ${f(zoomed)}`);
+console.log(`hover per frame: ${f(hover).replace('redraws', 'moves')}`);
