@@ -4,13 +4,20 @@
  * time and per-series values are the trace's counter readings at that time
  * (the same scenario recorded here, in Node, by the same deterministic
  * emulator), a guest run under the pointer is named with its exit reason and
- * exits, and every chart draws the crosshair at the pointer's time.
+ * exits, and every chart draws the crosshair at the pointer's time. Then an
+ * arm64 guest's SPE blackouts: drawn as a band, and named when hovered.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { parsePerfCommand, type RecordOptions } from '../../emulator/perf-tool/cmdline';
 import { loadBuiltinScenario } from '../../emulator/scenario/builtins';
+import { parseScenario } from '../../emulator/scenario/parse';
 import { runRecord } from '../../emulator/session';
+import { writeTrace } from '../../main/files/trace-io';
+import { nativeFormat } from '../../profile/formats/native';
 import { groupCounters, lowerBound } from '../../profile/counter-series';
 import { MarkerKind, type Profile } from '../../profile/model';
 import { nextFrames, screenshot, useWindowHost } from '../helpers/browser';
@@ -149,5 +156,55 @@ describe('hovering the counter timeline of the mediated scenario', () => {
     const hidden = await page.getByTestId('timeline-crosshair').evaluateAll((els) => els.every((el) => getComputedStyle(el).display === 'none'));
     expect(hidden).toBe(true);
     expect(errors).toEqual([]);
+  });
+
+  it('draws an arm64 guest’s SPE blackouts as a band and names the one under the pointer', async () => {
+    const text = [
+      'format: 1',
+      'name: spe-blackouts',
+      'duration: 100ms',
+      'machine: { arch: arm64, cpus: 2, pmu: { spe: [0, 1] } }',
+      'vms:',
+      '  - { name: vm0, vcpus: 1, cpus: [1], spe: true, spe_config: { buffer_kb: 64, interval: 4096 }, workloads: [ { program: spin } ] }',
+    ].join('\n');
+    const spe = runRecord(parseScenario(text, 'spe.yaml').scenario, parsePerfCommand(['record', '-a', '-e', 'cycles']) as RecordOptions, text).profile;
+    const dir = await mkdtemp(join(tmpdir(), 'guestperf-hover-'));
+    try {
+      const file = join(dir, 'spe.guestperf');
+      await writeTrace(file, spe, nativeFormat);
+      const { page, errors } = await win.openWindow('', { viewport: { width: 1280, height: 900 } });
+      await page.getByTestId('file-input').setInputFiles(file);
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 }).toContain('spe.guestperf');
+      await page.getByTestId('tab-timeline').click();
+      const chart = page.locator('[data-testid="timeline-chart"]').first();
+      await expect.poll(() => chart.getAttribute('data-spe')).not.toBe(null);
+      const m = spe.markers;
+      const blackouts = Array.from({ length: m.length }, (_, i) => i).filter((i) => spe.strings[m.name[i]].startsWith('SPE '));
+      expect(Number(await chart.getAttribute('data-spe'))).toBe(blackouts.length);
+      await nextFrames(page);
+      // The band: teal pixels along the top of the plot.
+      const teal = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="timeline-chart"] canvas') as HTMLCanvasElement;
+        const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] < 20 && data[i + 1] > 120 && data[i + 1] < 150 && data[i + 2] > 110 && data[i + 2] < 135) n++;
+        return n;
+      });
+      expect(teal).toBeGreaterThan(200);
+
+      const box = (await chart.boundingBox())!;
+      const y = box.y + box.height * 0.5;
+      const t1 = await hoverAt(page, box.x + box.width * 0.3, y);
+      const t2 = await hoverAt(page, box.x + box.width * 0.7, y);
+      const xOf = (t: number) => box.x + box.width * 0.3 + ((t - t1) / (t2 - t1)) * box.width * 0.4;
+      const b = blackouts[Math.floor(blackouts.length / 2)];
+      await hoverAt(page, xOf((m.start[b] + m.end[b]) / 2), y);
+      const markers = await tooltip(page).getByTestId('timeline-tooltip-marker').allTextContents();
+      expect(markers).toContainEqual(expect.stringMatching(new RegExp(`^${spe.strings[m.name[b]]} \\(vm0 vCPU 0, [\\d.]+ (ns|µs|ms)\\)$`)));
+      await screenshot(page, 'timeline-tooltip-spe');
+      expect(errors).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
