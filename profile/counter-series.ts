@@ -8,7 +8,9 @@
  * zoom. A redraw must not walk every point of a million-point track: each
  * series keeps a min/max sparse table over blocks of BLOCK points, built
  * once, and a column costs two binary searches on time, at most 2·BLOCK raw
- * points at its edges and one table lookup.
+ * points at its edges and one table lookup. The hover tooltip reads the one
+ * column under the pointer the same way (`readColumn`) and finds the markers
+ * there through `MarkerIndex`, so a pointer move costs no scan either.
  */
 import type { CounterScope, CounterTrack, MarkerKind, MarkerTable, Profile } from './model';
 
