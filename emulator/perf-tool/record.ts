@@ -90,6 +90,8 @@ export class PerfRecordSession {
   private readonly kernelErrors: { event: PerfEvent; start: number }[] = [];
   private startTime = 0;
   private polling = false;
+  /** When the counters were last read onto the tracks. */
+  private lastPoll = -1;
 
   constructor(
     private readonly host: RecordHost,
@@ -190,6 +192,7 @@ export class PerfRecordSession {
 
   /** A point on every counter track, and ERROR-state bookkeeping. */
   private poll(now: number): void {
+    this.lastPoll = now;
     this.drain();
     this.opened.evsels.forEach((o, i) => {
       let value = 0;
@@ -268,7 +271,9 @@ export class PerfRecordSession {
   /** Stop, take the last records and build the profile. */
   finish(meta: { name: string; scenario?: string }): Profile {
     const now = this.host.now();
-    this.poll(now);
+    // A run that ends on a poll has its last interval already: another point
+    // there would be an empty interval, which reads as "never ran".
+    if (now > this.lastPoll) this.poll(now);
     this.polling = false;
     for (const o of this.opened.evsels)
       if (evselIsGroupLeader(o.evsel)) for (const fd of o.fds) if (fd >= 0) this.host.perf.ioctl(fd, PerfIoc.DISABLE);

@@ -24,6 +24,14 @@ describe('the built-in mediated scenario: host perf beside the guest’s own', (
     expect(sum(track(profile, 'cycles:PH')!.value)).toBe(sum(track(profile, 'cycles (truth)')!.value));
   });
 
+  it('ends its tracks on the run’s last interval: times increase, and a counter that always ran reads 100% to the end', () => {
+    for (const t of profile.counters) {
+      for (let i = 1; i < t.time.length; i++) expect(t.time[i]).toBeGreaterThan(t.time[i - 1]);
+    }
+    const host = track(profile, 'cycles:PH')!;
+    expect(Array.from(host.running).every((r) => r === 1)).toBe(true);
+  });
+
   it('carries vm0’s own readings as guest-only series of vm0, equal to the guest’s truth under mediated', () => {
     const vm0 = profile.machines.findIndex((m) => m.name === 'vm0');
     expect(vm0).toBeGreaterThan(0);
