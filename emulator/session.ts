@@ -6,6 +6,7 @@
  */
 import type { Profile } from '../profile/model';
 import { addGuestReadings } from './guest-readings';
+import { ExitTimeline, exitTimelineStep } from './kvm/exit-table';
 import { Machine } from './machine';
 import type { RecordOptions, StatOptions } from './perf-tool/cmdline';
 import { parsePerfCommand, PerfUsageError, splitCommandLine } from './perf-tool/cmdline';
@@ -241,12 +242,16 @@ export function runRecord(scenario: Scenario, options: RecordOptions, scenarioTe
   const evlist = evlistFor(machine, options.events, DEFAULT_RECORD_EVENT);
   const session = new PerfRecordSession(target.recordHost, options, evlist);
   session.start();
-  machine.runUntil(scenario.duration);
-  const profile = session.finish({ name: scenario.name, scenario: scenarioText });
-  // What perf stat would print for the recorded events, and the exits of the VMs the recording sees.
+  // The exits of the VMs the recording sees, with when they happened.
   const host = on === undefined || on === 'host';
+  const exits = new ExitTimeline(machine.queue, () => (host ? machine.kvm.vms : machine.kvm.vms.filter((v) => v.name === on)), exitTimelineStep(scenario.duration));
+  exits.start(machine.now);
+  machine.runUntil(scenario.duration);
+  exits.stop(machine.now);
+  const profile = session.finish({ name: scenario.name, scenario: scenarioText });
+  // What perf stat would print for the recorded events.
   profile.stat = statResults(target.perf, session.opened, host ? 0 : profile.machines.findIndex((m) => m.name === on));
-  addVmExits(profile, host ? machine.kvm.vms : machine.kvm.vms.filter((v) => v.name === on), scenario.duration);
+  addVmExits(profile, exits);
   const others = background.finish();
   if (host) addGuestReadings(profile, others);
   return {

@@ -5,7 +5,7 @@
  * stat table derives one from the counter tracks then (profile/stat-table.ts).
  */
 import type { Profile, StatResult } from '../profile/model';
-import { vmExitTable } from './kvm/exit-table';
+import type { ExitTimeline } from './kvm/exit-table';
 import type { Vm } from './kvm/vm';
 import { PERF_TYPE_SOFTWARE } from './perf/attr';
 import type { PerfCore } from './perf/core';
@@ -35,16 +35,16 @@ export function statResults(perf: PerfCore, opened: OpenedEvlist, machine: numbe
 }
 
 /**
- * Sets `profile.vmExits` from `vms` over `durationNs`; a VM the recording
- * has no machine for yet (no guest sample) is added as one.
+ * Sets `profile.vmExits` from the exits `exits` took; a VM the recording has
+ * no machine for yet (no guest sample) is added as one.
  */
-export function addVmExits(profile: Profile, vms: readonly Vm[], durationNs: number): void {
-  if (vms.length === 0) return;
+export function addVmExits(profile: Profile, exits: ExitTimeline): void {
   const machineOf = (vm: Vm) => {
     const found = profile.machines.findIndex((m) => m.kind === 'guest' && m.name === vm.name);
     if (found >= 0) return found;
     profile.machines.push({ name: vm.name, kind: 'guest', pid: vm.pid });
     return profile.machines.length - 1;
   };
-  profile.vmExits = vmExitTable(vms, machineOf, durationNs);
+  const table = exits.table(machineOf);
+  if (table) profile.vmExits = table;
 }

@@ -3,9 +3,10 @@
  * with what the window adds: the rate per second over the trace, and the
  * exits the vPMU caused on rows of their own (`MSR_WRITE` of the guest's
  * timer and `MSR_WRITE` of a PMU counter are different costs of different
- * designs). For one VM or all of them.
+ * designs). For one VM or all of them, over the whole trace or, where the
+ * trace says when the exits happened, a time range of it.
  */
-import type { Profile, VmExitRow } from './model';
+import type { Profile, VmExitRow, VmExitTable, VmExitTimeline } from './model';
 
 export interface ExitReasonRow {
   reason: string;
@@ -80,4 +81,53 @@ export function exitTable(profile: Profile, machine = -1): ExitTable | null {
     },
     durationNs: source.durationNs,
   };
+}
+
+type TimelineColumn = 'count' | 'totalNs' | 'pmuCount' | 'pmuNs';
+const COLUMNS: TimelineColumn[] = ['count', 'totalNs', 'pmuCount', 'pmuNs'];
+
+/**
+ * The exits of [start, end) from the table's timeline (null when it has none:
+ * a trace from before it). Between two points exits are taken as evenly
+ * spread, so a range cut inside a step (10 ms in emulator recordings) gets
+ * its share; counts are rounded to whole exits. The result has a timeline
+ * of its own, from the range's start, so it can be cut again.
+ */
+export function exitsInRange(table: VmExitTable, start: number, end: number): VmExitTable | null {
+  const line = table.timeline;
+  if (!line || line.time.length === 0) return null;
+  const { time } = line;
+  const from = Math.max(start, time[0]);
+  const to = Math.max(from, Math.min(end, time[time.length - 1]));
+  const points = [from, ...time.filter((t) => t > from && t < to), to];
+  const column = (f: TimelineColumn) =>
+    line[f].map((totals) => {
+      const base = totalAt(time, totals, from);
+      return points.map((t) => {
+        const v = totalAt(time, totals, t) - base;
+        return f === 'count' || f === 'pmuCount' ? Math.round(v) : v;
+      });
+    });
+  const cut = Object.fromEntries(COLUMNS.map((f) => [f, column(f)])) as Record<TimelineColumn, number[][]>;
+  const last = points.length - 1;
+  const rows = table.rows.map((r, i) => ({ ...r, count: cut.count[i][last], totalNs: cut.totalNs[i][last], pmuCount: cut.pmuCount[i][last], pmuNs: cut.pmuNs[i][last] }));
+  const timeline: VmExitTimeline = { time: points, ...cut };
+  return { durationNs: to - from, rows, timeline };
+}
+
+/** A running total at `t`, linear between the points around it. */
+function totalAt(time: readonly number[], totals: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = time.length - 1;
+  if (t <= time[lo]) return totals[lo] ?? 0;
+  if (t >= time[hi]) return totals[hi] ?? 0;
+  // time[lo] < t < time[hi]
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (time[mid] <= t) lo = mid;
+    else hi = mid;
+  }
+  const a = totals[lo] ?? 0;
+  const b = totals[hi] ?? 0;
+  return a + ((b - a) * (t - time[lo])) / (time[hi] - time[lo]);
 }

@@ -223,6 +223,22 @@ export interface VmExitTable {
   /** The time the exits were counted over, ns (rates are per second of it). */
   durationNs: number;
   rows: VmExitRow[];
+  /** When the exits happened, where the recording knows (the emulator's); absent in older traces. */
+  timeline?: VmExitTimeline;
+}
+
+/**
+ * The rows' running totals at ascending times, the first at the start of the
+ * counting (all zero) and the last at its end (the rows' totals), so the
+ * exits of a time range can be read off (profile/exit-table.ts exitsInRange).
+ * Each column is indexed [row of `rows`][time point].
+ */
+export interface VmExitTimeline {
+  time: number[];
+  count: number[][];
+  totalNs: number[][];
+  pmuCount: number[][];
+  pmuNs: number[][];
 }
 
 /** One design and event of a vPMU design comparison (guestperf compare). */

@@ -3,6 +3,7 @@
  * tables they do not change are shared with it (the model is read-only).
  */
 import { ProfileBuilder } from './builder';
+import { exitsInRange } from './exit-table';
 import type { ExecContext, Profile, SampleTable } from './model';
 
 /** A new SampleTable holding the rows of `samples` where keep(i) is true. */
@@ -28,8 +29,9 @@ function selectSamples(samples: SampleTable, keep: (i: number) => boolean): Samp
 }
 
 /**
- * Samples, markers and counter points in [start, end) (nanoseconds). Samples
- * without a time are dropped: a time range says nothing about them.
+ * Samples, markers, counter points and VM exits in [start, end)
+ * (nanoseconds). Samples without a time are dropped: a time range says
+ * nothing about them.
  */
 export function filterTimeRange(profile: Profile, start: number, end: number): Profile {
   const { time } = profile.samples;
@@ -62,6 +64,8 @@ export function filterTimeRange(profile: Profile, start: number, end: number): P
       while (hi < t.time.length && t.time[hi] < end) hi++;
       return { ...t, time: t.time.slice(lo, hi), value: t.value.slice(lo, hi), running: t.running.slice(lo, hi) };
     }),
+    // A table that cannot tell when its exits happened stays whole (the exits view says so).
+    vmExits: profile.vmExits && (exitsInRange(profile.vmExits, start, end) ?? profile.vmExits),
   };
 }
 

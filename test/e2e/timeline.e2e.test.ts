@@ -156,7 +156,15 @@ describe('the counter timeline of a host running a guest under the mediated vPMU
     await expect.poll(width).toBe(full);
   });
 
-  it('selects a range with shift-drag that filters the flame graph, and clears it', async () => {
+  it('selects a range with shift-drag that filters the flame graph and the VM exits, and clears it', async () => {
+    const exitCount = async () => {
+      await page.getByTestId('tab-exits').click();
+      const text = (await page.getByTestId('exits-total').textContent()) ?? '';
+      return { count: Number(text.split(' exits')[0].replace(/\D/g, '')), text };
+    };
+    const allExits = await exitCount();
+    expect(allExits.count).toBeGreaterThan(0);
+    await page.getByTestId('tab-timeline').click();
     await page.getByTestId('timeline-cpu').selectOption('-1');
     await page.getByTestId('tab-flame').click();
     await expect.poll(flameTotal).toBeGreaterThan(0);
@@ -183,6 +191,12 @@ describe('the counter timeline of a host running a guest under the mediated vPMU
     await page.getByTestId('tab-flame').click();
     await expect.poll(flameTotal).toBeLessThan(whole * 0.5);
     expect(await flameTotal()).toBeGreaterThan(whole * 0.1);
+    // The exit table counts the range's exits, over the range's length.
+    const rangeExits = await exitCount();
+    expect(rangeExits.text).toContain(`over ${((end - start) / 1e9).toFixed(2)} s of the selected range`);
+    expect(rangeExits.count).toBeGreaterThan(allExits.count * 0.1);
+    expect(rangeExits.count).toBeLessThan(allExits.count * 0.5);
+    expect(await page.getByTestId('exits-whole').count()).toBe(0);
 
     await page.getByTestId('tab-timeline').click();
     await page.getByTestId('timeline-clear-range').click();

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parsePerfCommand, type RecordOptions } from '../../emulator/perf-tool/cmdline';
 import { parseScenario } from '../../emulator/scenario/parse';
 import { runRecord } from '../../emulator/session';
-import { exitMachines, exitTable } from '../../profile/exit-table';
+import { exitMachines, exitsInRange, exitTable } from '../../profile/exit-table';
+import type { VmExitTable } from '../../profile/model';
+import { filterTimeRange } from '../../profile/transforms';
 import { deserializeProfile, serializeProfile } from '../../profile/serialize';
 import { statTable } from '../../profile/stat-table';
 
-function record(vpmu: string, events: string, withVm = true) {
+function record(vpmu: string, events: string, withVm = true, timeline: string[] = []) {
   const text = [
     'format: 1',
     'duration: 200ms',
@@ -17,6 +19,7 @@ function record(vpmu: string, events: string, withVm = true) {
     ...(withVm ? ['vms:', `  - { name: vm0, vcpus: 1, cpus: [1], vpmu: ${vpmu}, workloads: [ { program: pmu-poll } ] }`] : []),
     'perf:',
     `  - { on: host, run: "stat -a -e '{r00c4,r00c5,r412e,r4f2e}:DH'" }`,
+    ...(timeline.length > 0 ? ['timeline:', ...timeline.map((t) => `  - ${t}`)] : []),
   ].join('\n');
   return runRecord(parseScenario(text, 'tables.yaml').scenario, parsePerfCommand(['record', '-a', '-e', events]) as RecordOptions, text).profile;
 }
@@ -90,5 +93,58 @@ describe('the VM-exit table of a recording', () => {
     expect(old.vmExits).toBeUndefined();
     expect(statTable(old)!.source).toBe('counters');
     expect(exitTable(old)).toBeNull();
+  });
+});
+
+describe('the VM-exit table over a time range', () => {
+  it('counts the exits of the range: none after the VM stopped, and two halves that add up to the whole', () => {
+    const profile = record('emulated', 'cycles', true, ['{ at: 100ms, do: stop vm0 }']);
+    const whole = exitTable(profile)!;
+    expect(whole.durationNs).toBe(200e6);
+    const line = profile.vmExits!.timeline!;
+    expect(line.time[0]).toBe(0);
+    expect(line.time[line.time.length - 1]).toBe(200e6);
+    // The timeline ends at the rows' totals.
+    profile.vmExits!.rows.forEach((r, i) => expect(line.count[i][line.time.length - 1]).toBe(r.count));
+
+    const before = exitTable(filterTimeRange(profile, 0, 100e6))!;
+    const after = exitTable(filterTimeRange(profile, 120e6, 200e6))!;
+    expect(before.total.count).toBeGreaterThan(1000);
+    expect(before.total.pmuCount).toBeGreaterThan(0);
+    expect(before.durationNs).toBe(100e6);
+    expect(after.total.count).toBe(0);
+    expect(after.rows).toEqual([]);
+    const rest = exitTable(filterTimeRange(profile, 100e6, 200e6))!;
+    expect(before.total.count + rest.total.count).toBe(whole.total.count);
+    expect(before.total.pmuNs + rest.total.pmuNs).toBeCloseTo(whole.total.pmuNs, 3);
+    // Rates are per second of the range, not of the trace.
+    const rdpmc = before.rows.find((r) => r.reason === 'RDPMC')!;
+    expect(rdpmc.rate).toBeCloseTo(rdpmc.count / 0.1, 6);
+  });
+
+  it('keeps the whole table for a trace that does not say when its exits happened', () => {
+    const profile = record('emulated', 'cycles');
+    const { timeline: _t, ...older } = profile.vmExits!;
+    const cut = filterTimeRange({ ...profile, vmExits: older }, 0, 50e6);
+    expect(cut.vmExits).toEqual(older);
+    expect(exitsInRange(older, 0, 50e6)).toBeNull();
+  });
+
+  it('spreads exits evenly between two points, and cuts a cut the same as the original', () => {
+    const row = { machine: 1, vcpu: 0, reason: 'RDPMC', count: 100, totalNs: 1000, pmuCount: 100, pmuNs: 1000 };
+    const table: VmExitTable = {
+      durationNs: 20,
+      rows: [row],
+      timeline: { time: [0, 10, 20], count: [[0, 20, 100]], totalNs: [[0, 200, 1000]], pmuCount: [[0, 20, 100]], pmuNs: [[0, 200, 1000]] },
+    };
+    const mid = exitsInRange(table, 5, 15)!;
+    // 10 of the first step's 20, 40 of the second's 80.
+    expect(mid.rows[0]).toMatchObject({ count: 50, totalNs: 500 });
+    expect(mid.durationNs).toBe(10);
+    expect(mid.timeline!.time).toEqual([5, 10, 15]);
+    expect(exitsInRange(mid, 10, 15)!.rows[0]).toEqual(exitsInRange(table, 10, 15)!.rows[0]);
+    // A range past the ends is clamped to them.
+    expect(exitsInRange(table, -50, 500)!.rows[0]).toMatchObject({ count: 100, totalNs: 1000 });
+    expect(exitsInRange(table, 30, 40)!.durationNs).toBe(0);
   });
 });
