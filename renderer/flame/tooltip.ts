@@ -24,7 +24,8 @@ export function flameTooltip(profile: Profile, tree: CallTree, node: number): To
     title: nodeName(tree, node),
     rows: [
       ['Context', context],
-      ['Machine', machineLabel(profile, tree, node)],
+      // Trees that do not track machines (the sandwich's) say nothing rather than "unknown".
+      ...(tree.machine ? [['Machine', machineLabel(profile, tree, node)] as [string, string]] : []),
       ['Total', `${formatWeight(tree.total[node], unit)} (${formatPercent(tree.total[node], all)})`],
       ['Self', `${formatWeight(tree.self[node], unit)} (${formatPercent(tree.self[node], all)})`],
       ['Event', eventLabel(profile, tree.event)],

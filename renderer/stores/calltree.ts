@@ -1,6 +1,7 @@
 /**
  * The call tree tab's state: top-down or bottom-up, which nodes are expanded,
- * the row cursor, and the sandwich of the selected function.
+ * the row cursor, and the sandwich of the selected function (shown as tables
+ * or as flame graphs).
  *
  * Expansion is per tree (node numbers mean nothing in another tree), kept in
  * a TreeState: a plain Set behind a revision counter, since a reactive Set of
@@ -86,8 +87,13 @@ function bottomUpOf(profile: Profile, event: number): CallTree {
   return tree;
 }
 
+/** How the sandwich's callers and callees are shown. */
+export type SandwichAs = 'tables' | 'flames';
+
 interface Saved {
   inverted: boolean;
+  /** Absent in traces saved before the flame graphs. */
+  sandwichAs?: SandwichAs;
   expanded: string[][] | null;
   cursor: string[] | null;
 }
@@ -96,6 +102,7 @@ export const useCallTreeStore = defineStore('calltree', () => {
   const profile = useProfileStore();
   const selection = useSelectionStore();
   const inverted = ref(false);
+  const sandwichAs = ref<SandwichAs>('tables');
 
   const bottomUp = computed(() => (profile.shown ? bottomUpOf(profile.shown, profile.event) : null));
   const tree = computed(() => (inverted.value ? bottomUp.value : profile.tree));
@@ -141,6 +148,10 @@ export const useCallTreeStore = defineStore('calltree', () => {
     inverted.value = next;
   }
 
+  function setSandwichAs(next: SandwichAs): void {
+    sandwichAs.value = next;
+  }
+
   /** Selects the function of a row: the sandwich shows it. The root and split groups are no function. */
   function selectNode(t: CallTree, node: number): void {
     if (node <= ROOT_NODE || node >= t.length || isGroupNode(t, node)) return;
@@ -154,6 +165,7 @@ export const useCallTreeStore = defineStore('calltree', () => {
       const s = state.value;
       return {
         inverted: inverted.value,
+        sandwichAs: sandwichAs.value,
         expanded: t && s ? expandedPaths(t, s) : null,
         cursor: t && s && s.cursor >= 0 ? nodePath(t, s.cursor) : null,
       };
@@ -164,6 +176,7 @@ export const useCallTreeStore = defineStore('calltree', () => {
         Array.isArray(v) ? v.filter((p): p is string[] => Array.isArray(p) && p.every((k) => typeof k === 'string')) : null;
       const cursor = paths([saved.cursor])?.[0] ?? null;
       const next = saved.inverted === true;
+      sandwichAs.value = saved.sandwichAs === 'flames' ? 'flames' : 'tables';
       pending = { inverted: next, expanded: paths(saved.expanded), cursor };
       inverted.value = next;
       states = new WeakMap();
@@ -172,7 +185,7 @@ export const useCallTreeStore = defineStore('calltree', () => {
     },
   );
 
-  return { inverted, tree, state, bottomUp, sandwich, callersState, calleesState, setInverted, selectNode };
+  return { inverted, sandwichAs, tree, state, bottomUp, sandwich, callersState, calleesState, setInverted, setSandwichAs, selectNode };
 });
 
 /** The last sandwich built: selecting a function again, or switching tabs, costs nothing. */

@@ -146,6 +146,42 @@ describe('the call tree of the default scenario', () => {
     await screenshot(page, 'sandwich');
     expect(errors).toEqual([]);
   });
+
+  it('shows the sandwich as two flame graphs meeting at the function: callers growing up, callees hanging down', async () => {
+    const name = await page.getByTestId('sandwich-name').textContent();
+    const total = Number(await page.getByTestId('sandwich').getAttribute('data-total'));
+    await page.getByTestId('sandwich-as-flames').click();
+    const callers = page.getByTestId('sandwich-callers-flame');
+    const callees = page.getByTestId('sandwich-callees-flame');
+    await expect.poll(async () => Number(await callers.getAttribute('data-frames-drawn'))).toBeGreaterThan(2);
+    await expect.poll(async () => Number(await callees.getAttribute('data-frames-drawn'))).toBeGreaterThan(1);
+    expect(await page.getByTestId('sandwich-callers').count()).toBe(0);
+    // Each half's root is the function's total.
+    expect(Number(await callers.getAttribute('data-root-total'))).toBe(total);
+    expect(Number(await callees.getAttribute('data-root-total'))).toBe(total);
+
+    // The function's row: second from the bottom of the callers, second from the top of the callees.
+    const rowHeight = Number(await callers.getAttribute('data-row-height'));
+    const up = (await callers.boundingBox())!;
+    await page.mouse.move(up.x + up.width / 2, up.y + up.height - 1.5 * rowHeight);
+    await expect.poll(() => page.getByTestId('sandwich-callers-flame-tooltip').textContent()).toContain(name!);
+    const down = (await callees.boundingBox())!;
+    await page.mouse.move(down.x + down.width / 2, down.y + 1.5 * rowHeight);
+    await expect.poll(() => page.getByTestId('sandwich-callees-flame-tooltip').textContent()).toContain(name!);
+
+    // A click on a caller zooms that half only; a click on the root shows it whole again.
+    await page.mouse.click(up.x + 2, up.y + up.height - 2.5 * rowHeight);
+    await expect.poll(async () => Number(await callers.getAttribute('data-zoom-node'))).toBeGreaterThan(0);
+    expect(Number(await callers.getAttribute('data-zoom-total'))).toBeLessThanOrEqual(total);
+    expect(Number(await callees.getAttribute('data-zoom-node'))).toBe(0);
+    await screenshot(page, 'sandwich-flames');
+    await page.mouse.click(up.x + up.width / 2, up.y + up.height - 0.5 * rowHeight);
+    await expect.poll(async () => Number(await callers.getAttribute('data-zoom-node'))).toBe(0);
+
+    await page.getByTestId('sandwich-as-tables').click();
+    await expect.poll(() => page.getByTestId('sandwich-callers-row').count()).toBeGreaterThan(1);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the call tree of a real perf script capture', () => {

@@ -36,11 +36,12 @@ describe('call tree and flame chart view state', () => {
     expect(expandedPaths()).toEqual(opened);
   });
 
-  it('saves direction, expansion, selection and chart window with the trace, and restores them', () => {
+  it('saves direction, expansion, selection, the sandwich\'s form and chart window with the trace, and restores them', () => {
     const calltree = useCallTreeStore();
     const selection = useSelectionStore();
     const chart = useFlameChartStore();
     calltree.setInverted(true);
+    calltree.setSandwichAs('flames');
     const t = calltree.tree!;
     const leaf = t.children[t.childStart[0]];
     toggle(calltree.state!, leaf, true);
@@ -55,6 +56,7 @@ describe('call tree and flame chart view state', () => {
     expect(useCallTreeStore().inverted).toBe(false);
     restoreViewState(saved);
     expect(useCallTreeStore().inverted).toBe(true);
+    expect(useCallTreeStore().sandwichAs).toBe('flames');
     expect(expandedPaths()).toEqual(paths);
     expect(useSelectionStore().selected).toEqual({ name: nodeName(t, leaf), context: t.context[leaf] });
     expect(useCallTreeStore().sandwich!.total).toBe(calltree.sandwich!.total);
@@ -65,6 +67,7 @@ describe('call tree and flame chart view state', () => {
   it('ignores a saved state it does not understand, and a selection the profile lacks has no sandwich', () => {
     restoreViewState({ calltree: 'nonsense', flameChart: { mode: 'sideways', window: { start: 'x' } }, selection: 7 });
     expect(useCallTreeStore().inverted).toBe(false);
+    expect(useCallTreeStore().sandwichAs).toBe('tables');
     expect(useFlameChartStore().mode).toBe('thread');
     expect(useSelectionStore().selected).toBe(null);
     useSelectionStore().select('no_such_function', ExecContext.GuestKernel);
