@@ -21,6 +21,7 @@
  * for all of them at once.
  */
 import { ROOT_NODE, type CallTree, type CallTreeOptions } from './call-tree';
+import { lowerMedian } from './median';
 import type { Profile } from './model';
 import { TreeBuilder, defaultEvent, functionsOf, stackWeights } from './tree-builder';
 
@@ -142,7 +143,7 @@ function timeSpans(time: Float64Array, sample: Int32Array): Spans {
     const gap = time[sample[k]] - time[sample[k - 1]];
     if (gap > 0) gaps[g++] = gap;
   }
-  const median = g > 0 ? gaps.subarray(0, g).sort()[(g - 1) >> 1] : 1;
+  const median = g > 0 ? lowerMedian(gaps.subarray(0, g)) : 1;
   const start = new Float64Array(m);
   const end = new Float64Array(m);
   for (let k = 0; k < m; k++) {

@@ -20,7 +20,7 @@
  *
  * Prints figures; asserts nothing.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTrace } from '../../main/files/trace-io';
@@ -165,6 +165,7 @@ const zoom = await measure('zoom', steps);
 const paintMs = await page.evaluate(() => Number(document.querySelector<HTMLElement>('[data-testid="flame-chart-canvas"]')!.dataset.paintMs));
 await browser.close();
 await host.stop();
+await rm(dir, { recursive: true, force: true });
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 console.log(`flame chart tab, click to first paint: ${ms(firstPaint)} (${lanes} lanes)`);

@@ -18,7 +18,7 @@
  *
  * Prints figures; asserts nothing.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTrace } from '../../main/files/trace-io';
@@ -154,6 +154,7 @@ const hover = await measure('hover', steps);
 const zoomTimes = await measure('zoom', steps);
 await browser.close();
 await host.stop();
+await rm(dir, { recursive: true, force: true });
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 console.log(`first flame-graph paint after the model arrives: median ${ms(median(firstPaint))} (min ${ms(Math.min(...firstPaint))}, max ${ms(Math.max(...firstPaint))}, ${runs} runs); ${frames} frames drawn`);

@@ -15,7 +15,7 @@
  *   the work of one hover frame).
  * Prints median and p95; asserts nothing.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -106,6 +106,7 @@ for (let i = 0; i < runs; i++) {
 }
 await browser.close();
 await host.stop();
+await rm(dir, { recursive: true, force: true });
 
 const f = (xs: number[]) => `median ${median(xs).toFixed(2)} ms, p95 ${p95(xs).toFixed(2)} ms (${xs.length} redraws)`;
 console.log(`timeline: 2 tracks × ${points.toLocaleString('en-US')} points, ${Math.round(points / 2000)} guest-run markers`);
