@@ -231,7 +231,7 @@ export class X86TrappedGuestPmu extends GuestCorePmu {
     k.writeLvtpc(APIC_DM_NMI);
     if (!k.pmu.hasGlobalCtrl()) return;
     let all = 0n;
-    for (const pmc of k.pmu.pmcs()) all |= 1n << BigInt(pmc.idx);
+    for (const pmc of k.pmu.pmcs()) all |= pmc.bit;
     k.wrmsr(k.pmu.vendor === 'amd' ? MSR_AMD64_PERF_CNTR_GLOBAL_CTL : MSR_CORE_PERF_GLOBAL_CTRL, all);
   }
 
@@ -292,7 +292,7 @@ export class X86TrappedGuestPmu extends GuestCorePmu {
     if (status !== 0n) k.wrmsr(amd ? MSR_AMD64_PERF_CNTR_GLOBAL_STATUS_CLR : MSR_CORE_PERF_GLOBAL_OVF_CTRL, status);
     const assigned = this.assigned[k.vcpu.index];
     for (const pmc of k.pmu.pmcs()) {
-      if (!(status & (1n << BigInt(pmc.idx)))) continue;
+      if (!(status & pmc.bit)) continue;
       const event = assigned[pmc.idx];
       if (!event || event.hw.stopped) continue;
       this.read(event);

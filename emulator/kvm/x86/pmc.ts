@@ -24,13 +24,18 @@ export class KvmPmc {
   /** What the backing event was created for: eventsel (GP) or the FIXED_CTR_CTRL field (fixed). */
   current_config = 0n;
 
+  /** BIT_ULL(idx): its bit in GLOBAL_CTRL, GLOBAL_STATUS and reprogram_pmi. */
+  readonly bit: bigint;
+
   constructor(
     readonly pmu: KvmPmu,
     readonly idx: number,
     readonly isFixed: boolean,
     /** pmc_bitmask: 2^width - 1. */
     readonly mask: bigint,
-  ) {}
+  ) {
+    this.bit = 1n << BigInt(idx);
+  }
 }
 
 /** pmc_read_counter: KVM's value plus the backing event's count, wrapped to the counter's width. */
@@ -83,7 +88,7 @@ export function pmcBackingAttr(pmc: KvmPmc): PerfEventAttr {
  */
 export function pmcOverflow(pmc: KvmPmc): boolean {
   const pmu = pmc.pmu;
-  const bit = 1n << BigInt(pmc.idx);
+  const bit = pmc.bit;
   if (pmu.reprogram_pmi & bit) return false;
   pmu.reprogram_pmi |= bit;
   pmu.global_status |= bit;

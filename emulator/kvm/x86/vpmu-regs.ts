@@ -103,6 +103,9 @@ export class KvmPmu {
   private readonly global_ctrl_rsvd: bigint;
   private readonly global_status_rsvd: bigint;
   private readonly fixed_ctr_ctrl_rsvd: bigint;
+  private readonly all: readonly KvmPmc[];
+  /** lookup()'s answer per MSR: the counters never change, and every trapped access asks. */
+  private readonly msrs = new Map<number, PmuMsr | null>();
 
   constructor(
     cpuid: GuestPmuCpuid,
@@ -123,6 +126,7 @@ export class KvmPmu {
       pmc.eventsel = genericEventSelector('intel', fixedEvents[i]) ?? 0n;
       return pmc;
     });
+    this.all = [...this.gp_counters, ...this.fixed_counters];
     const intel = this.vendor === 'intel';
     this.reserved_bits = intel ? INTEL_RESERVED_BITS : AMD_RESERVED_BITS;
     this.raw_event_mask = intel ? X86_RAW_EVENT_MASK : AMD64_RAW_EVENT_MASK;
@@ -147,25 +151,28 @@ export class KvmPmu {
   }
 
   /** Every counter, GP first (kvm_for_each_pmc order). */
-  pmcs(): KvmPmc[] {
-    return [...this.gp_counters, ...this.fixed_counters];
+  pmcs(): readonly KvmPmc[] {
+    return this.all;
   }
 
   /** kvm_pmu_request_counter_reprogram: queue for KVM_REQ_PMU. */
   kvm_pmu_request_counter_reprogram(pmc: KvmPmc): void {
-    this.reprogram_pmi |= 1n << BigInt(pmc.idx);
+    this.reprogram_pmi |= pmc.bit;
   }
 
   /** Start of kvm_pmu_handle_event: the queued counters, whose bits are cleared. */
   takeReprogram(): KvmPmc[] {
-    const queued = this.pmcs().filter((pmc) => this.reprogram_pmi & (1n << BigInt(pmc.idx)));
+    const bits = this.reprogram_pmi;
+    const queued: KvmPmc[] = [];
+    if (bits === 0n) return queued;
+    for (const pmc of this.all) if (bits & pmc.bit) queued.push(pmc);
     this.reprogram_pmi = 0n;
     return queued;
   }
 
   /** pmc_is_globally_enabled: without GLOBAL_CTRL (v1) every counter is. */
   pmc_is_globally_enabled(pmc: KvmPmc): boolean {
-    return !this.hasGlobalCtrl() || (this.global_ctrl & (1n << BigInt(pmc.idx))) !== 0n;
+    return !this.hasGlobalCtrl() || (this.global_ctrl & pmc.bit) !== 0n;
   }
 
   /** pmc_speculative_in_use: the counter's own enable (EN bit, or OS|USR in its fixed field). */
@@ -179,6 +186,13 @@ export class KvmPmu {
   }
 
   private lookup(msr: number): PmuMsr | null {
+    let reg = this.msrs.get(msr);
+    if (reg === undefined) this.msrs.set(msr, (reg = this.decode(msr)));
+    return reg;
+  }
+
+  /** Which PMU register `msr` is on this vCPU's PMU (get_gp_pmc, get_fixed_pmc and the global MSRs), null if none. */
+  private decode(msr: number): PmuMsr | null {
     if (this.version === 0) return null;
     const inBlock = (base: number, n: number) => msr >= base && msr < base + n;
     const nrGp = this.gp_counters.length;
@@ -310,7 +324,7 @@ export class KvmPmu {
   private writeGlobalCtrl(data: bigint): MsrResult {
     const diff = this.global_ctrl ^ data;
     this.global_ctrl = data;
-    for (const pmc of this.pmcs()) if (diff & (1n << BigInt(pmc.idx))) this.kvm_pmu_request_counter_reprogram(pmc);
+    for (const pmc of this.pmcs()) if (diff & pmc.bit) this.kvm_pmu_request_counter_reprogram(pmc);
     return OK;
   }
 
