@@ -38,8 +38,10 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
   if (o.vpmu !== undefined) {
     s.kvm.vpmu = o.vpmu;
     for (const vm of s.vms) vm.vpmu = o.vpmu;
-    // Asking every VM for the mediated vPMU is loading the vendor module with it enabled.
+    // Asking every VM for the mediated vPMU is loading the vendor module with it enabled, and
+    // for the emulated one loading it without (the parameter is all-or-nothing per KVM instance).
     if (o.vpmu === 'mediated' && s.machine.arch === 'x86_64') s.kvm.enable_mediated_pmu = true;
+    if (o.vpmu === 'emulated') s.kvm.enable_mediated_pmu = false;
   }
   return s;
 }

@@ -85,6 +85,9 @@ export class Kvm {
       }
     }
     const ops = this.designs[spec.vpmu];
+    // Scenarios are checked for both when read; a Scenario built in code is held to the same rules.
+    if (spec.vpmu === 'emulated' && this.params.enable_mediated_pmu)
+      throw new KvmError(`${spec.name}: vpmu emulated: kvm-${model.vendor}.enable_mediated_pmu is Y, so KVM gives every VM with a PMU the mediated vPMU`);
     if (!ops && spec.vpmu === 'mediated' && model.arch === 'x86_64')
       throw new KvmError(`${spec.name}: vpmu mediated: kvm-${model.vendor}.enable_mediated_pmu is N (set kvm.enable_mediated_pmu: true)`);
     if (!ops)

@@ -80,7 +80,7 @@ export function parseScenario(text: string, fileName: string, options: ParseOpti
   const duration = keys.duration.present ? keys.duration.duration() : DEFAULT_DURATION_NS;
   if (duration === 0) throw keys.duration.error('a scenario must last longer than 0');
   const machine = readMachine(keys.machine);
-  const kvm = readKvm(keys.kvm, machine);
+  const { kvm, vpmuKey: kvmVpmuKey } = readKvm(keys.kvm, machine);
   // Read before the workloads that name them, wherever they are in the file.
   const programs = readPrograms(keys.programs, options.builtinPrograms ?? BUILTIN_PROGRAM_NAMES);
   const context: Context = {
@@ -90,7 +90,7 @@ export function parseScenario(text: string, fileName: string, options: ParseOpti
   };
   const host = keys.host.present ? keys.host.record(['workloads']) : null;
   const hostWorkloads = host?.workloads.present ? readWorkloads(host.workloads, context, null) : [];
-  const vms = readVms(keys.vms, context, kvm);
+  const vms = readVms(keys.vms, context, kvm, kvmVpmuKey);
   const vmNames = vms.map((vm) => vm.name);
 
   const scenario: Scenario = {
@@ -159,8 +159,9 @@ function readVendor(field: Field, arch: Arch): Vendor {
   return vendor;
 }
 
-function readKvm(field: Field, machine: Scenario['machine']): Scenario['kvm'] {
-  if (!field.present) return { vpmu: DEFAULT_VPMU, host_counters: null, enable_mediated_pmu: false };
+/** The kvm: section, and its vpmu key when present (the VMs' default design, checked where a VM takes it). */
+function readKvm(field: Field, machine: Scenario['machine']): { kvm: Scenario['kvm']; vpmuKey: Field | null } {
+  if (!field.present) return { kvm: { vpmu: DEFAULT_VPMU, host_counters: null, enable_mediated_pmu: false }, vpmuKey: null };
   const keys = field.record(['vpmu', 'host_counters', 'enable_mediated_pmu']);
   const counters = pmuModelFor(machine.arch, machine.vendor, machine.pmu).gpCounters;
   let enable_mediated_pmu = false;
@@ -168,9 +169,10 @@ function readKvm(field: Field, machine: Scenario['machine']): Scenario['kvm'] {
     if (machine.arch !== 'x86_64') throw keys.enable_mediated_pmu.keyError('x86_64 only (a kvm-intel/kvm-amd module parameter; arm64 has no mediated vPMU)');
     enable_mediated_pmu = keys.enable_mediated_pmu.boolean();
   }
-  const vpmu = keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : DEFAULT_VPMU;
+  // With the parameter set, a VM that asks for nothing gets the mediated vPMU, as from KVM.
+  const vpmu = keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : enable_mediated_pmu ? 'mediated' : DEFAULT_VPMU;
   if (vpmu === 'mediated') checkMediatedParam(keys.vpmu, machine, enable_mediated_pmu);
-  return {
+  const kvm = {
     vpmu,
     // Kept even when no VM is partitioned: --vpmu partitioned may make them so.
     host_counters: keys.host_counters.present
@@ -178,6 +180,7 @@ function readKvm(field: Field, machine: Scenario['machine']): Scenario['kvm'] {
       : null,
     enable_mediated_pmu,
   };
+  return { kvm, vpmuKey: keys.vpmu.present ? keys.vpmu : null };
 }
 
 /**
@@ -191,6 +194,21 @@ function checkMediatedParam(field: Field, machine: Scenario['machine'], enabled:
   if (machine.arch !== 'x86_64' || enabled) return;
   throw field.error(
     `mediated needs kvm.enable_mediated_pmu: true (kvm-${machine.vendor}'s module parameter, default N; without it KVM gives every VM the emulated vPMU)`,
+  );
+}
+
+/**
+ * The other side of checklist 52: the parameter is all-or-nothing per KVM
+ * instance. With it set, KVM gives every VM that has a PMU and an in-kernel
+ * LAPIC the mediated vPMU at its first KVM_CREATE_VCPU; there is no per-VM
+ * way back to the perf-based one, so asking for it is refused rather than
+ * quietly measured as mediated. (A VM without a PMU, `none`, or with the
+ * paravirtual interface instead, `paravirt`, is unaffected.)
+ */
+function checkNotMediated(field: Field, enabled: boolean): void {
+  if (!enabled) return;
+  throw field.error(
+    'emulated cannot be had beside kvm.enable_mediated_pmu: true (the module parameter is all-or-nothing: KVM gives every VM with a PMU the mediated vPMU)',
   );
 }
 
@@ -231,7 +249,7 @@ function readWorkloads(field: Field, context: Context, vm: { name: string; vcpus
   });
 }
 
-function readVms(field: Field, context: Context, kvm: Scenario['kvm']): VmSpec[] {
+function readVms(field: Field, context: Context, kvm: Scenario['kvm'], kvmVpmuKey: Field | null): VmSpec[] {
   if (!field.present) return [];
   const vms: VmSpec[] = [];
   for (const item of field.list()) {
@@ -249,6 +267,9 @@ function readVms(field: Field, context: Context, kvm: Scenario['kvm']): VmSpec[]
     const irqchip = keys.irqchip.present ? keys.irqchip.oneOf(IRQCHIPS) : 'kernel';
     const vpmu = keys.vpmu.present ? keys.vpmu.oneOf(VPMU_DESIGNS) : kvm.vpmu;
     if (keys.vpmu.present && vpmu === 'mediated') checkMediatedParam(keys.vpmu, machine, kvm.enable_mediated_pmu);
+    // Pointing at the key that asked: the VM's own, or the default it took.
+    const asked = keys.vpmu.present ? keys.vpmu : kvmVpmuKey;
+    if (asked && vpmu === 'emulated') checkNotMediated(asked, kvm.enable_mediated_pmu);
     vms.push({
       name,
       vcpus,

@@ -128,8 +128,11 @@ describe('a host recording under the mediated design', () => {
 });
 
 describe('a host recording under the emulated design', () => {
+  // The same scenario with the module loaded without the parameter (it is all-or-nothing).
+  const EMULATED = MEDIATED.replace('vpmu: mediated', 'vpmu: emulated').replace('  enable_mediated_pmu: true\n', '');
+
   it('has a guest-only cycles:G per CPU that counts where the guest runs and not elsewhere', () => {
-    const text = MEDIATED.replace('vpmu: mediated', 'vpmu: emulated');
+    const text = EMULATED;
     const p = record(text, ['-a', '-e', 'cycles:H,cycles:G', '-c', '1000000']);
     const g = (cpu: number) => sum(p.counters.find((t) => t.name === 'cycles:G' && t.cpu === cpu)!.value);
     expect(g(0)).toBe(0);
@@ -138,7 +141,7 @@ describe('a host recording under the emulated design', () => {
   });
 
   it('writes no per-CPU tracks for a recording of one process (the VMM)', () => {
-    const text = MEDIATED.replace('vpmu: mediated', 'vpmu: emulated');
+    const text = EMULATED;
     const vmm = record(text, ['-a', '-e', 'cycles:H', '-c', '1000000']).machines.find((m) => m.name === 'vm0')!.pid;
     const p = record(text, ['-p', String(vmm), '-e', 'cycles:G', '-c', '1000000']);
     expect(p.counters.length).toBeGreaterThan(0);

@@ -62,9 +62,9 @@ describe('49: a mediated VM without an in-kernel LAPIC', () => {
 
 describe('vms[].irqchip', () => {
   it('defaults to the in-kernel irqchip and names the choices when misspelt', () => {
-    expect(scenario({ vpmu: 'emulated' }).vms[0].irqchip).toBe('kernel');
-    expect(() => scenario({ vpmu: 'emulated', irqchip: 'user' })).toThrow(
-      'enable.yaml:10:14: vms[0].irqchip: unknown value "user" (expected one of: kernel, userspace)',
+    expect(scenario({ vpmu: 'emulated', mediatedParam: false }).vms[0].irqchip).toBe('kernel');
+    expect(() => scenario({ vpmu: 'emulated', irqchip: 'user', mediatedParam: false })).toThrow(
+      'enable.yaml:9:14: vms[0].irqchip: unknown value "user" (expected one of: kernel, userspace)',
     );
   });
 });
@@ -150,5 +150,46 @@ describe('52: the vendor module parameter enable_mediated_pmu', () => {
     expect(m.kvm.vms[0].vpmu.design).toBe('mediated');
     expect(m.kvm.nr_mediated_pmu_vms).toBe(1);
     expect(applyOverrides(s, { vpmu: 'emulated' }).kvm.enable_mediated_pmu).toBe(false);
+  });
+
+  it('is all-or-nothing: beside it every VM with a PMU is mediated, and asking for emulated is refused where it was asked', () => {
+    const two = (kvm: string, vm1: string) =>
+      [
+        'format: 1',
+        'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+        `kvm: { ${kvm} }`,
+        'vms:',
+        '  - { name: vm0, vcpus: 1 }',
+        `  - { name: vm1, vcpus: 1${vm1} }`,
+      ].join('\n');
+    // A VM that asks for nothing gets what KVM gives it.
+    expect(parseScenario(two('enable_mediated_pmu: true', ''), 'p.yaml').scenario.vms.map((v) => v.vpmu)).toEqual(['mediated', 'mediated']);
+    expect(() => parseScenario(two('enable_mediated_pmu: true', ', vpmu: emulated'), 'p.yaml')).toThrow(
+      'p.yaml:6:34: vms[1].vpmu: emulated cannot be had beside kvm.enable_mediated_pmu: true (the module parameter is all-or-nothing: KVM gives every VM with a PMU the mediated vPMU)',
+    );
+    // The kvm: default is blamed where a VM takes it, and only then.
+    expect(() => parseScenario(two('vpmu: emulated, enable_mediated_pmu: true', ', vpmu: mediated'), 'p.yaml')).toThrow(/^p\.yaml:3:14: kvm\.vpmu: emulated cannot be had/);
+    const own = [
+      'format: 1',
+      'machine: { arch: x86_64, cpus: 2, nmi_watchdog: false }',
+      'kvm: { vpmu: emulated, enable_mediated_pmu: true }',
+      'vms:',
+      '  - { name: vm0, vcpus: 1, vpmu: mediated }',
+      '  - { name: vm1, vcpus: 1, vpmu: none }',
+      '  - { name: vm2, vcpus: 1, vpmu: paravirt }',
+    ].join('\n');
+    // No PMU, or the paravirtual interface instead of one, is not KVM's PMU to make mediated.
+    const m = new Machine(parseScenario(own, 'p.yaml').scenario);
+    expect(m.kvm.vms.map((v) => v.vpmu.design)).toEqual(['mediated', 'none', 'paravirt']);
+    expect(m.kvm.nr_mediated_pmu_vms).toBe(1);
+  });
+
+  it('--vpmu emulated loads the module without it, and a scenario built in code is held to the rule', () => {
+    const s = parseScenario(text('enable_mediated_pmu: true'), 'p.yaml').scenario;
+    const emulated = new Machine(applyOverrides(s, { vpmu: 'emulated' }));
+    expect(emulated.kvm.vms[0].vpmu.design).toBe('emulated');
+    expect(emulated.kvm.nr_mediated_pmu_vms).toBe(0);
+    s.vms[0].vpmu = 'emulated';
+    expect(() => new Machine(s)).toThrow('vm0: vpmu emulated: kvm-intel.enable_mediated_pmu is Y, so KVM gives every VM with a PMU the mediated vPMU');
   });
 });
