@@ -130,7 +130,7 @@ export class Kvm {
 
   /** SPE for the guest: the VMM's vCPU attributes, then the guest driver starts profiling on each vCPU. */
   private enableSpe(vm: Vm): void {
-    const spe = GuestSpe.create(vm.name, vm.vcpus.length, vm.spec.spe_config ?? DEFAULT_VM_SPE);
+    const spe = GuestSpe.create(vm.name, vm.vcpus.length, vm.spec.spe_config ?? DEFAULT_VM_SPE, vm.spec.irqchip === 'kernel');
     if ('error' in spe) throw new KvmError(spe.error);
     vm.spe = spe;
     for (const v of vm.vcpus) spe.enable(v);

@@ -103,10 +103,14 @@ export class GuestSpe {
     this.vcpus = Array.from({ length: nrVcpus }, (_, i) => ({ buffer: ctl.buffer(i), insns: 0, carry: 0, mapped: new Set<number>() }));
   }
 
-  /** The VMM's KVM_ARM_VCPU_SPE_CTRL calls on every vCPU: IRQ, then INIT once the vGIC is initialized. */
-  static create(vm: string, nrVcpus: number, spec: VmSpeSpec): GuestSpe | { error: string } {
-    const ctl = new ArmVmSpeCtl({ vcpuHasSpe: Array<boolean>(nrVcpus).fill(true), inKernelIrqchip: true });
-    ctl.vgicInit();
+  /**
+   * The VMM's KVM_ARM_VCPU_SPE_CTRL calls on every vCPU: IRQ, then INIT once
+   * the vGIC is initialized. With a userspace irqchip there is no vGIC, and
+   * the IRQ is refused ENXIO (kvm_arm_vcpu_supports_spe).
+   */
+  static create(vm: string, nrVcpus: number, spec: VmSpeSpec, inKernelIrqchip: boolean): GuestSpe | { error: string } {
+    const ctl = new ArmVmSpeCtl({ vcpuHasSpe: Array<boolean>(nrVcpus).fill(true), inKernelIrqchip });
+    if (inKernelIrqchip) ctl.vgicInit();
     for (let i = 0; i < nrVcpus; i++) {
       for (const [attr, name, value] of [
         [KVM_ARM_VCPU_SPE_IRQ, 'KVM_ARM_VCPU_SPE_IRQ', SPE_PPI],

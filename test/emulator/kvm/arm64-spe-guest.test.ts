@@ -111,4 +111,13 @@ describe('SPE in a guest', () => {
     expect(() => parseScenario(text('cpus: [0], spe_config: { pinned: false }'), 's.yaml')).toThrow(/spe_config: needs spe: true/);
     expect(() => parseScenario(text('spe: true'), 's.yaml')).toThrow(/may run on CPU 1, which has no SPE/);
   });
+
+  it('needs the in-kernel irqchip: with a userspace one the VMM’s SPE IRQ is refused ENXIO and the VM is not created', () => {
+    const text = ['format: 1', 'machine: { arch: arm64, cpus: 2, pmu: { spe: [0, 1] } }', 'vms:', '  - { name: vm0, vcpus: 2, spe: true, irqchip: userspace }'].join('\n');
+    expect(() => new Machine(parseScenario(text, 's.yaml').scenario)).toThrow(
+      'vm0: KVM_ARM_VCPU_SPE_CTRL(KVM_ARM_VCPU_SPE_IRQ): No such device or address (ENXIO)',
+    );
+    // The same VM with the in-kernel irqchip runs with SPE.
+    expect(new Machine(parseScenario(text.replace(', irqchip: userspace', ''), 's.yaml').scenario).kvm.vms[0].spe).not.toBeNull();
+  });
 });
