@@ -168,65 +168,20 @@ function weightSpans(weight: Float64Array, sample: Int32Array): Spans {
   return { sample, start, end };
 }
 
-/** Grows one depth of a lane in typed columns (a lane can hold millions of boxes). */
-class RowBuilder {
-  length = 0;
-  start = new Float64Array(64);
-  end = new Float64Array(64);
-  node = new Int32Array(64);
-  count = new Int32Array(64);
-  sample = new Int32Array(64);
-
-  push(start: number, end: number, node: number, count: number, sample: number): void {
-    if (this.length === this.start.length) this.grow();
-    const k = this.length++;
-    this.start[k] = start;
-    this.end[k] = end;
-    this.node[k] = node;
-    this.count[k] = count;
-    this.sample[k] = sample;
-  }
-
-  private grow(): void {
-    const n = this.start.length * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.start = f64(this.start);
-    this.end = f64(this.end);
-    this.node = i32(this.node);
-    this.count = i32(this.count);
-    this.sample = i32(this.sample);
-  }
-
-  finish(): FlameChartRow {
-    const n = this.length;
-    return {
-      length: n,
-      start: this.start.slice(0, n),
-      end: this.end.slice(0, n),
-      node: this.node.slice(0, n),
-      count: this.count.slice(0, n),
-      sample: this.sample.slice(0, n),
-    };
-  }
-}
-
 /**
  * The boxes still open while a lane's samples are read in time order, one
  * per depth of the current stack; a box is closed (written to its row) when
  * a sample's stack leaves it or the lane pauses.
  */
 class LaneBuilder {
-  readonly rows: RowBuilder[] = [];
-  boxCount = 0;
+  /**
+   * Boxes per depth. The lane is read twice (a lane can hold millions of
+   * boxes): the first pass only counts them, so the second writes each row's
+   * typed columns at their final size, with no growing or trimming copies.
+   */
+  readonly perDepth: Int32Array;
+  rows: FlameChartRow[] | null = null;
+  private readonly fill: Int32Array;
   private open = 0;
   private readonly node: Int32Array;
   private readonly start: Float64Array;
@@ -234,20 +189,42 @@ class LaneBuilder {
   private readonly sample: Int32Array;
 
   constructor(maxDepth: number) {
+    this.perDepth = new Int32Array(maxDepth + 1);
+    this.fill = new Int32Array(maxDepth + 1);
     this.node = new Int32Array(maxDepth + 1);
     this.start = new Float64Array(maxDepth + 1);
     this.count = new Int32Array(maxDepth + 1);
     this.sample = new Int32Array(maxDepth + 1);
   }
 
+  /** After the counting pass: rows of the counted sizes, and a fresh start for the writing pass. */
+  allocate(): void {
+    let depth = this.perDepth.length;
+    while (depth > 0 && this.perDepth[depth - 1] === 0) depth--;
+    this.rows = Array.from({ length: depth }, (_, d) => {
+      const n = this.perDepth[d];
+      return { length: n, start: new Float64Array(n), end: new Float64Array(n), node: new Int32Array(n), count: new Int32Array(n), sample: new Int32Array(n) };
+    });
+    this.open = 0;
+  }
+
   /** Closes the open boxes at depth `depth` and deeper, ending at `at`. */
   close(depth: number, at: number): void {
+    const rows = this.rows;
     for (let d = this.open - 1; d >= depth; d--) {
       // Samples at one instant make boxes of no width: nothing to draw or point at.
       if (!(at > this.start[d])) continue;
-      const row = (this.rows[d] ??= new RowBuilder());
-      row.push(this.start[d], at, this.node[d], this.count[d], this.sample[d]);
-      this.boxCount++;
+      if (rows === null) {
+        this.perDepth[d]++;
+        continue;
+      }
+      const row = rows[d];
+      const k = this.fill[d]++;
+      row.start[k] = this.start[d];
+      row.end[k] = at;
+      row.node[k] = this.node[d];
+      row.count[k] = this.count[d];
+      row.sample[k] = this.sample[d];
     }
     if (depth < this.open) this.open = depth;
   }
@@ -340,25 +317,30 @@ function buildBoxes(profile: Profile, tree: CallTree, nodeOfStack: Int32Array, x
   const { stack } = profile.samples;
   const lane = new LaneBuilder(tree.maxDepth);
   const path = new Int32Array(tree.maxDepth + 1);
-  let prevEnd = NaN;
-  let prevLeaf = -1;
-  let depth = 0;
-  for (let k = 0; k < x.sample.length; k++) {
-    const i = x.sample[k];
-    const t = x.start[k];
-    if (t !== prevEnd) lane.close(0, prevEnd);
-    const leaf = stack[i] >= 0 ? nodeOfStack[stack[i]] : ROOT_NODE;
-    // The path root-first, without the synthetic root: path[d] is the node at depth d + 1.
-    if (leaf !== prevLeaf) {
-      depth = tree.depth[leaf];
-      for (let v = leaf; v !== ROOT_NODE; v = tree.parent[v]) path[tree.depth[v] - 1] = v;
-      prevLeaf = leaf;
+  const walk = () => {
+    let prevEnd = NaN;
+    let prevLeaf = -1;
+    let depth = 0;
+    for (let k = 0; k < x.sample.length; k++) {
+      const i = x.sample[k];
+      const t = x.start[k];
+      if (t !== prevEnd) lane.close(0, prevEnd);
+      const leaf = stack[i] >= 0 ? nodeOfStack[stack[i]] : ROOT_NODE;
+      // The path root-first, without the synthetic root: path[d] is the node at depth d + 1.
+      if (leaf !== prevLeaf) {
+        depth = tree.depth[leaf];
+        for (let v = leaf; v !== ROOT_NODE; v = tree.parent[v]) path[tree.depth[v] - 1] = v;
+        prevLeaf = leaf;
+      }
+      lane.add(i, t, path, depth);
+      prevEnd = x.end[k];
     }
-    lane.add(i, t, path, depth);
-    prevEnd = x.end[k];
-  }
-  lane.close(0, prevEnd);
-  return { rows: lane.rows.map((r) => r.finish()), boxCount: lane.boxCount };
+    lane.close(0, prevEnd);
+  };
+  walk();
+  lane.allocate();
+  walk();
+  return { rows: lane.rows!, boxCount: lane.perDepth.reduce((a, n) => a + n, 0) };
 }
 
 /** A top-down call tree of the event's samples and the node each stack maps to. */
