@@ -188,9 +188,10 @@ describe('the counter timeline of a host running a guest under the mediated vPMU
     await frames();
     await screenshot(page, 'timeline-range');
 
+    // The tab's canvas is new: it reports 0 until its first paint, which is already of the range.
     await page.getByTestId('tab-flame').click();
-    await expect.poll(flameTotal).toBeLessThan(whole * 0.5);
-    expect(await flameTotal()).toBeGreaterThan(whole * 0.1);
+    await expect.poll(flameTotal).toBeGreaterThan(whole * 0.1);
+    expect(await flameTotal()).toBeLessThan(whole * 0.5);
     // The exit table counts the range's exits, over the range's length.
     const rangeExits = await exitCount();
     expect(rangeExits.text).toContain(`over ${((end - start) / 1e9).toFixed(2)} s of the selected range`);
