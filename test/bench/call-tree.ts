@@ -13,18 +13,13 @@
  * script and layout) and the frame interval while scrolling every frame.
  * Prints medians and p95; asserts nothing.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeNativeTrace } from '../../main/files/native-trace';
 import { buildBottomUpTree } from '../../profile/bottom-up';
 import { buildCallTree } from '../../profile/call-tree';
 import { buildFlameChart } from '../../profile/flame-chart';
 import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext, type Profile } from '../../profile/model';
 import { buildSandwich } from '../../profile/sandwich';
-import { serializeChunks } from '../../profile/serialize';
-import { launchChromium, startBuiltWebHost } from '../helpers/browser';
+import { nativeTrace, openBenchWindow } from './bench-window';
 import { arg, median } from './util';
 
 const samples = Number(arg('--samples', '1000000'));
@@ -96,15 +91,9 @@ time('sandwich of fn_4321 (rare)', () => buildSandwich(profile, 'fn_4321', ExecC
 time('flame chart, lanes per thread', () => buildFlameChart(profile));
 
 if (withBrowser) {
-  const dir = await mkdtemp(join(tmpdir(), 'gp-calltree-'));
-  const file = join(dir, 'bench.guestperf');
-  await writeNativeTrace(file, serializeChunks(profile));
-  const host = await startBuiltWebHost();
-  const browser = await launchChromium();
+  const win = await openBenchWindow(nativeTrace(profile, 'bench'));
+  const { page, file } = win;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(host.url);
-    await page.waitForSelector('body[data-ready="1"]');
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="flame-canvas"]')?.dataset.framesDrawn) > 0, null, {
       timeout: 120_000,
@@ -146,7 +135,6 @@ if (withBrowser) {
       console.log(`table scroll, ${label}: update (script + layout) ${fmt(result.updates)}; frame interval ${fmt(result.frames)}; ${result.dom} rows in the DOM`);
     }
   } finally {
-    await browser.close();
-    await host.stop();
+    await win.close();
   }
 }

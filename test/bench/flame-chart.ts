@@ -21,14 +21,9 @@
  *
  * Prints figures; asserts nothing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeTrace } from '../../main/files/trace-io';
 import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext } from '../../profile/model';
-import { nativeFormat } from '../../profile/formats/native';
-import { launchChromium, startBuiltWebHost } from '../helpers/browser';
+import { nativeTrace, openBenchWindow } from './bench-window';
 import { arg, median } from './util';
 
 const steps = Number(arg('--steps', '200'));
@@ -91,19 +86,10 @@ function buildProfile() {
 
 const t0 = performance.now();
 const profile = buildProfile();
-const dir = await mkdtemp(join(tmpdir(), 'gp-chart-bench-'));
-const file = join(dir, 'synthetic-lanes-1m.guestperf');
-await writeTrace(file, profile, nativeFormat);
-console.log(`profile: ${profile.samples.length} samples, ${profile.stacks.length} stacks, built and written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`profile: ${profile.samples.length} samples, ${profile.stacks.length} stacks, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-const host = await startBuiltWebHost();
-const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-page.on('crash', () => console.log('the page crashed'));
-await page.goto(host.url);
-await page.waitForSelector('body[data-ready="1"]');
-// tsx names the functions inside page.evaluate with an `__name` helper the page lacks.
-await page.evaluate('window.__name = (f) => f');
+const win = await openBenchWindow(nativeTrace(profile, 'synthetic-lanes-1m'));
+const { page, file } = win;
 await page.getByTestId('file-input').setInputFiles(file);
 await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="flame-canvas"]')?.dataset.framesDrawn) > 0, null, {
   timeout: 120_000,
@@ -167,9 +153,7 @@ await measure('hover', 20); // warm-up: JIT, label widths
 const hover = await measure('hover', steps);
 const zoom = await measure('zoom', steps);
 const paintMs = await page.evaluate(() => Number(document.querySelector<HTMLElement>('[data-testid="flame-chart-canvas"]')!.dataset.paintMs));
-await browser.close();
-await host.stop();
-await rm(dir, { recursive: true, force: true });
+await win.close();
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 console.log(`flame chart tab, click to first paint: ${ms(firstPaint)} (${lanes} lanes)`);

@@ -18,14 +18,9 @@
  *
  * Prints figures; asserts nothing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeTrace } from '../../main/files/trace-io';
 import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext } from '../../profile/model';
-import { nativeFormat } from '../../profile/formats/native';
-import { launchChromium, startBuiltWebHost } from '../helpers/browser';
+import { nativeTrace, openBenchWindow } from './bench-window';
 import { arg, median } from './util';
 
 const runs = Number(arg('--runs', '5'));
@@ -78,18 +73,10 @@ function buildProfile() {
 
 const t0 = performance.now();
 const profile = buildProfile();
-const dir = await mkdtemp(join(tmpdir(), 'gp-flame-bench-'));
-const file = join(dir, 'synthetic-1m.guestperf');
-await writeTrace(file, profile, nativeFormat);
-console.log(`profile: ${profile.samples.length} samples, ${profile.stacks.length} stacks, built and written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`profile: ${profile.samples.length} samples, ${profile.stacks.length} stacks, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-const host = await startBuiltWebHost();
-const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-await page.goto(host.url);
-await page.waitForSelector('body[data-ready="1"]');
-// tsx names the functions inside page.evaluate with an `__name` helper the page lacks.
-await page.evaluate('window.__name = (f) => f');
+const win = await openBenchWindow(nativeTrace(profile, 'synthetic-1m'));
+const { page, file } = win;
 
 const firstPaint: number[] = [];
 const paintMs: number[] = [];
@@ -152,9 +139,7 @@ const measure = (kind: 'hover' | 'zoom', n: number) =>
 await measure('hover', 20); // warm-up: JIT, label widths
 const hover = await measure('hover', steps);
 const zoomTimes = await measure('zoom', steps);
-await browser.close();
-await host.stop();
-await rm(dir, { recursive: true, force: true });
+await win.close();
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 console.log(`first flame-graph paint after the model arrives: median ${ms(median(firstPaint))} (min ${ms(Math.min(...firstPaint))}, max ${ms(Math.max(...firstPaint))}, ${runs} runs); ${frames} frames drawn`);

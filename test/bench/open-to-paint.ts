@@ -10,11 +10,10 @@
  * sampled from /proc while each file parses. Prints figures; asserts nothing.
  */
 import { createWriteStream } from 'node:fs';
-import { readFile, mkdtemp, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { launchChromium, startBuiltWebHost } from '../helpers/browser';
 import { fixtures } from '../helpers/paths';
+import { openBenchWindow } from './bench-window';
 import { arg, median, rssOf } from './util';
 
 const targetMb = Number(arg('--mb', '30'));
@@ -35,14 +34,13 @@ async function makeTrace(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'gp-bench-'));
-const file = join(dir, `bench-${targetMb}mb.perf`);
-const size = await makeTrace(file);
-const host = await startBuiltWebHost();
-const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-await page.goto(host.url);
-await page.waitForSelector('body[data-ready="1"]');
+let size = 0;
+const win = await openBenchWindow(async (dir) => {
+  const file = join(dir, `bench-${targetMb}mb.perf`);
+  size = await makeTrace(file);
+  return file;
+});
+const { page, host, file } = win;
 
 const times: number[] = [];
 const peaks: number[] = [];
@@ -63,8 +61,7 @@ for (let i = 0; i < runs; i++) {
   // Reset the input so choosing the same file again fires a change event.
   await page.getByTestId('file-input').setInputFiles([]);
 }
-await browser.close();
-await host.stop();
+await win.close();
 
 const mb = (n: number) => (n / 1e6).toFixed(1);
 console.log(`file: ${mb(size)} MB perf script, ${runs} runs`);

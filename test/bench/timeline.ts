@@ -15,15 +15,10 @@
  *   the work of one hover frame).
  * Prints median and p95; asserts nothing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { writeTrace } from '../../main/files/trace-io';
 import { ProfileBuilder } from '../../profile/builder';
-import { nativeFormat } from '../../profile/formats/native';
 import { MarkerKind } from '../../profile/model';
-import { launchChromium, startBuiltWebHost } from '../helpers/browser';
+import { nativeTrace, openBenchWindow } from './bench-window';
 import { arg, median } from './util';
 
 const points = Number(arg('--points', '1000000'));
@@ -77,14 +72,8 @@ async function hoverMs(page: Page, x: number, y: number): Promise<number> {
 
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 
-const dir = await mkdtemp(join(tmpdir(), 'gp-bench-'));
-const file = join(dir, `timeline-${points}.${nativeFormat.extensions[0]}`);
-await writeTrace(file, makeProfile(), nativeFormat);
-const host = await startBuiltWebHost();
-const browser = await launchChromium();
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-await page.goto(host.url);
-await page.waitForSelector('body[data-ready="1"]');
+const win = await openBenchWindow(nativeTrace(makeProfile(), `timeline-${points}`));
+const { page, file } = win;
 await page.getByTestId('file-input').setInputFiles(file);
 await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent?.includes('timeline-'), null, { timeout: 120_000 });
 await page.getByTestId('tab-timeline').click();
@@ -104,9 +93,7 @@ for (let i = 0; i < runs; i++) {
   const dy = i % 24 < 12 ? -300 : 300;
   zoomed.push(await redrawMs(page, () => page.mouse.wheel(0, dy)));
 }
-await browser.close();
-await host.stop();
-await rm(dir, { recursive: true, force: true });
+await win.close();
 
 const f = (xs: number[]) => `median ${median(xs).toFixed(2)} ms, p95 ${p95(xs).toFixed(2)} ms (${xs.length} redraws)`;
 console.log(`timeline: 2 tracks × ${points.toLocaleString('en-US')} points, ${Math.round(points / 2000)} guest-run markers`);
