@@ -20,16 +20,11 @@ import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext, type Profile } from '../../profile/model';
 import { buildSandwich } from '../../profile/sandwich';
 import { nativeTrace, openBenchWindow } from './bench-window';
-import { arg, median } from './util';
+import { arg, median, p95 } from './util';
 
 const samples = Number(arg('--samples', '1000000'));
 const runs = Number(arg('--runs', '7'));
 const withBrowser = arg('--browser', '1') === '1';
-
-function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
-}
 
 const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, p95 ${p95(xs).toFixed(1)} ms (n=${xs.length})`;
 

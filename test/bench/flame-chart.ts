@@ -24,14 +24,9 @@
 import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext } from '../../profile/model';
 import { nativeTrace, openBenchWindow } from './bench-window';
-import { arg, median } from './util';
+import { arg, median, p95 } from './util';
 
 const steps = Number(arg('--steps', '200'));
-
-function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
-}
 
 /** Each lane walks a random call path that changes a few frames at a time, as a busy thread does. */
 function buildProfile() {

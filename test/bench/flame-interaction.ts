@@ -21,15 +21,10 @@
 import { ProfileBuilder } from '../../profile/builder';
 import { ExecContext } from '../../profile/model';
 import { nativeTrace, openBenchWindow } from './bench-window';
-import { arg, median } from './util';
+import { arg, median, p95 } from './util';
 
 const runs = Number(arg('--runs', '5'));
 const steps = Number(arg('--steps', '200'));
-
-function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
-}
 
 /** 1000 chains of depth 10, 100 leaves each; a fifth of the chains run in the guest. */
 function buildProfile() {

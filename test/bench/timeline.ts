@@ -19,7 +19,7 @@ import type { Page } from 'playwright-core';
 import { ProfileBuilder } from '../../profile/builder';
 import { MarkerKind } from '../../profile/model';
 import { nativeTrace, openBenchWindow } from './bench-window';
-import { arg, median } from './util';
+import { arg, median, p95 } from './util';
 
 const points = Number(arg('--points', '1000000'));
 const runs = Number(arg('--runs', '40'));
@@ -69,8 +69,6 @@ async function hoverMs(page: Page, x: number, y: number): Promise<number> {
   await page.waitForFunction(() => document.querySelector('[data-testid="timeline-chart"]')!.getAttribute('data-hover-ms') !== '');
   return Number(await page.locator('[data-testid="timeline-chart"]').getAttribute('data-hover-ms'));
 }
-
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 
 const win = await openBenchWindow(nativeTrace(makeProfile(), `timeline-${points}`));
 const { page, file } = win;

@@ -12,6 +12,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The 95th percentile, nearest-rank: the value 95% of `xs` are at or below. */
+export function p95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
+}
+
 /** Resident set size of a process in bytes (Linux /proc), 0 if it is gone. */
 export function rssOf(pid: number): number {
   try {
