@@ -15,6 +15,7 @@ import { nodeName, type CallTree } from '../../../profile/call-tree';
 import { firstBoxEndingAfter, boxAt, type ActivityRuns, type FlameChart, type FlameChartLane } from '../../../profile/flame-chart';
 import { frameColor, legendColor } from '../../flame/palette';
 import { formatCount } from '../../format';
+import type { CanvasTheme } from '../canvas-host';
 import type { ChartWindow } from '../../stores/flame-chart';
 import type { SelectedFunction } from '../../stores/selection';
 import { HEADER_HEIGHT, LANE_GAP, ROW_HEIGHT, STRIP_HEIGHT, bandAt, type LaneBand, type LaneLayout } from './lane-layout';
@@ -34,16 +35,6 @@ export interface ChartGeometry {
   height: number;
   /** Pixels the lanes are scrolled up (>= 0). */
   scrollY: number;
-}
-
-export interface ChartStyle {
-  dark: boolean;
-  background: string;
-  text: string;
-  muted: string;
-  highlight: string;
-  header: string;
-  border: string;
 }
 
 /** A box: its lane (index in the layout), row (depth) and index in the row. */
@@ -134,7 +125,7 @@ export class ChartPainter {
     layout: LaneLayout | null,
     view: ChartWindow,
     geom: ChartGeometry,
-    style: ChartStyle,
+    style: CanvasTheme,
     hover: BoxRef | null,
     selected: SelectedFunction | null,
   ): number {
@@ -196,7 +187,7 @@ export class ChartPainter {
     return drawn;
   }
 
-  private paintHeader(ctx: CanvasRenderingContext2D, band: LaneBand, y: number, width: number, style: ChartStyle): void {
+  private paintHeader(ctx: CanvasRenderingContext2D, band: LaneBand, y: number, width: number, style: CanvasTheme): void {
     ctx.fillStyle = style.header;
     ctx.fillRect(0, y, width, HEADER_HEIGHT);
     ctx.fillStyle = style.border;
@@ -239,7 +230,7 @@ export class ChartPainter {
     }
   }
 
-  private paintRuler(ctx: CanvasRenderingContext2D, chart: FlameChart, view: ChartWindow, geom: ChartGeometry, style: ChartStyle, scale: number): void {
+  private paintRuler(ctx: CanvasRenderingContext2D, chart: FlameChart, view: ChartWindow, geom: ChartGeometry, style: CanvasTheme, scale: number): void {
     ctx.fillStyle = style.background;
     ctx.fillRect(0, 0, geom.width, RULER_HEIGHT);
     ctx.fillStyle = style.muted;
