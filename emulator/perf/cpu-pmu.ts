@@ -42,6 +42,21 @@ export function contextMask(attr: PerfEventAttr): number {
   return mask;
 }
 
+/**
+ * x86_pmu_event_init / armpmu_event_init's common part, for the host's core
+ * PMU and a guest's: the arch decodes attr into the event it counts and the
+ * selector it programs (or an errno), and the exclude bits become the
+ * contexts it counts in.
+ */
+export function hwEventInit(arch: CpuPmuArch, model: PmuModel, event: PerfEvent): number {
+  const decoded = arch.hwConfig(event.attr, model);
+  if (typeof decoded === 'number') return decoded;
+  event.hw.event = decoded.event;
+  event.hw.ctxMask = contextMask(event.attr);
+  event.context = decoded.selector;
+  return 0;
+}
+
 interface CpuState {
   /** Event on each counter index. */
   readonly assigned: (PerfEvent | null)[];
@@ -105,12 +120,7 @@ export class CpuPmu implements Pmu {
   }
 
   eventInit(event: PerfEvent): number {
-    const decoded = this.arch.hwConfig(event.attr, this.model);
-    if (typeof decoded === 'number') return decoded;
-    event.hw.event = decoded.event;
-    event.hw.ctxMask = contextMask(event.attr);
-    event.context = decoded.selector;
-    return 0;
+    return hwEventInit(this.arch, this.model, event);
   }
 
   /** validate_group: the members must fit on an empty PMU. */

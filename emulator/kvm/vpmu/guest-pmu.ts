@@ -9,7 +9,7 @@
 import { INTEL_PMC_IDX_FIXED, type PmuModel } from '../../hw/pmu-model';
 import { filterAllowsFixed, filterAllowsGp } from '../x86/event-filter';
 import type { CpuPmuArch } from '../../perf/cpu-pmu';
-import { assignCounters, contextMask } from '../../perf/cpu-pmu';
+import { assignCounters, hwEventInit } from '../../perf/cpu-pmu';
 import { Errno } from '../../perf/errno';
 import type { PerfEvent } from '../../perf/event';
 import { PERF_EF_START, PERF_EF_UPDATE, type Pmu, type PmuCapabilities } from '../../perf/pmu';
@@ -36,12 +36,7 @@ export abstract class GuestCorePmu implements Pmu {
   }
 
   eventInit(event: PerfEvent): number {
-    const decoded = this.arch.hwConfig(event.attr, this.model);
-    if (typeof decoded === 'number') return decoded;
-    event.hw.event = decoded.event;
-    event.hw.ctxMask = contextMask(event.attr);
-    event.context = decoded.selector;
-    return 0;
+    return hwEventInit(this.arch, this.model, event);
   }
 
   validateGroup(members: readonly PerfEvent[]): boolean {
