@@ -37,7 +37,7 @@ export function exitTimelineStep(durationNs: number): number {
  */
 export class ExitTimeline {
   private readonly time: number[] = [];
-  /** Per time point: each row's [count, totalNs, pmuCount, pmuNs], keyed by VM, vCPU and reason. */
+  /** Per time point: each row's running totals (vcpuExitRows), keyed by VM, vCPU and reason. */
   private readonly totals: Map<string, { vm: Vm; row: VmExitRow }>[] = [];
   private running = false;
   private sawVm = false;
