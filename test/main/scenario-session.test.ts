@@ -3,36 +3,13 @@
  * parse worker: overrides reach the recording, refusals start nothing.
  */
 import { describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../main/api/contract';
-import { recentFilesInMemory } from '../../main/api/recent-files';
-import { ApiSession } from '../../main/api/session';
 import { BUILTIN_SCENARIOS } from '../../emulator/scenario/builtins';
 import { ExecContext } from '../../profile/model';
 import { deserializeProfile } from '../../profile/serialize';
-import { builtExportWorkerUrl, builtWorkerUrl } from '../helpers/paths';
+import { testSession } from '../helpers/api-session';
 
 function session() {
-  const events: ApiEvent[] = [];
-  let wake: () => void = () => {};
-  const s = new ApiSession({
-    host: 'web',
-    version: 'test',
-    workerUrl: builtWorkerUrl(),
-    exportWorkerUrl: builtExportWorkerUrl(),
-    recent: recentFilesInMemory(),
-    maxFileBytes: 2 ** 31,
-    emit: (e) => {
-      events.push(e);
-      wake();
-    },
-  });
-  const outcome = async (job: number) => {
-    for (;;) {
-      const e = events.find((x) => 'job' in x && x.job === job && /done|failed|cancelled/.test(x.type));
-      if (e) return e;
-      await new Promise<void>((r) => (wake = r));
-    }
-  };
+  const { s, events, outcome } = testSession();
   const profileOf = async (job: number) => {
     const e = await outcome(job);
     if (e.type !== 'job-done') throw new Error(`job ${job}: ${e.type}: ${(e as { message?: string }).message}`);

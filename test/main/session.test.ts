@@ -3,41 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../main/api/contract';
-import { recentFilesInMemory } from '../../main/api/recent-files';
-import { ApiSession } from '../../main/api/session';
 import { writeNativeTrace } from '../../main/files/native-trace';
 import { totalWeight } from '../../profile/model';
 import { deserializeProfile } from '../../profile/serialize';
-import { builtExportWorkerUrl, builtWorkerUrl, corpora } from '../helpers/paths';
+import { testSession } from '../helpers/api-session';
+import { corpora } from '../helpers/paths';
 
 let dir: string;
 
-function session(maxFileBytes = 2 ** 31) {
-  const events: ApiEvent[] = [];
-  let wake: () => void = () => {};
-  const s = new ApiSession({
-    host: 'web',
-    version: 'test',
-    workerUrl: builtWorkerUrl(),
-    exportWorkerUrl: builtExportWorkerUrl(),
-    recent: recentFilesInMemory(),
-    maxFileBytes,
-    emit: (e) => {
-      events.push(e);
-      wake();
-    },
-  });
-  /** Resolves with the job's one outcome event. */
-  const outcome = async (job: number) => {
-    for (;;) {
-      const e = events.find((x) => 'job' in x && x.job === job && /done|failed|cancelled/.test(x.type));
-      if (e) return e;
-      await new Promise<void>((r) => (wake = r));
-    }
-  };
-  return { s, events, outcome };
-}
+const session = testSession;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gp-session-'));
